@@ -1,0 +1,160 @@
+//! The Lever spec: its YAML format, loading, overlays and validation with located errors.
+//!
+//! ```no_run
+//! let spec = lever_spec::load(&lever_spec::default_spec_dir(), &[]).map_err(|e| e.to_string())?;
+//! for (resource, action) in spec.actions() {
+//!     println!("{}.{}: {} {}", resource.name, action.name, action.method.as_str(), action.path);
+//! }
+//! # Ok::<(), String>(())
+//! ```
+//!
+//! The format is documented in this crate's `README.md`. Every problem in a spec is reported
+//! at once, each with file, line, column, YAML path and, where one exists, a suggestion.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ast;
+mod check;
+mod diag;
+pub mod model;
+pub mod naming;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use check::path_shape;
+pub use diag::{Diagnostic, SpecError};
+pub use model::*;
+
+use crate::check::Origin;
+use crate::diag::Sink;
+use crate::yaml::{Location, SourceFile};
+
+/// Why a spec could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A file or folder could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The spec was read but is invalid.
+    #[error("{0}")]
+    Invalid(#[from] SpecError),
+}
+
+/// The folder of the spec shipped with this crate.
+pub fn default_spec_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("spec")
+}
+
+/// The YAML files a spec path stands for: the file itself, or every `.yaml`/`.yml` file under
+/// a folder (recursively), sorted by path.
+pub fn spec_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| LoadError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| LoadError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Loads the spec at `path` (a file or folder), merges `overlays` in order, and validates.
+pub fn load(path: &Path, overlays: &[PathBuf]) -> Result<Spec, LoadError> {
+    let base = read_all(&spec_files(path)?)?;
+    let mut overlay_sources = Vec::new();
+    for overlay in overlays {
+        overlay_sources.extend(read_all(&spec_files(overlay)?)?);
+    }
+    Ok(from_sources(base, overlay_sources)?)
+}
+
+fn read_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, LoadError> {
+    paths
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map(|text| (p.clone(), text))
+                .map_err(|source| LoadError::Io {
+                    path: p.clone(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// Builds a spec from in-memory sources: base files, then overlays, as `(path, text)`.
+/// The paths are used only in messages.
+pub fn from_sources(
+    base: Vec<(PathBuf, String)>,
+    overlays: Vec<(PathBuf, String)>,
+) -> Result<Spec, SpecError> {
+    let mut sink = Sink::default();
+    let mut merged = ast::Document::default();
+    let mut first_file = None;
+    for (origin, sources) in [(Origin::Base, base), (Origin::Overlay, overlays)] {
+        for (path, text) in sources {
+            let file = Arc::new(SourceFile { path, text });
+            first_file.get_or_insert_with(|| Arc::clone(&file));
+            match yaml::parse(&file) {
+                Ok(root) => {
+                    let doc = ast::decode_document(&root, &mut sink);
+                    check::merge(&mut merged, doc, origin, &mut sink);
+                }
+                Err(err) => sink.error_help(
+                    &err.location,
+                    "",
+                    format!("YAML syntax error: {}", err.message),
+                    "fix the YAML syntax; the rest of this file was not read",
+                ),
+            }
+        }
+    }
+    if merged.api.is_none() && sink.is_empty() {
+        let at = match &first_file {
+            Some(file) => Location::file_start(Arc::clone(file)),
+            None => Location::file_start(Arc::new(SourceFile {
+                path: PathBuf::from("<no spec files>"),
+                text: String::new(),
+            })),
+        };
+        sink.error_help(
+            &at,
+            "api",
+            "the spec has no `api` section",
+            "add an `api:` section with `base_urls` (see lever-spec/README.md)",
+        );
+    }
+    let spec = check::resolve(&merged, &mut sink);
+    sink.finish()?;
+    Ok(spec)
+}
