@@ -1,1 +1,109 @@
-fn main() {}
+//! `lever-codegen`: check, list, expand and diff the Lever spec.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "lever-codegen", version, about = "Check, list, expand and diff the Lever spec")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct SpecArgs {
+    /// The spec file or folder (default: the workspace's lever-spec/spec).
+    #[arg(long, global = true)]
+    spec: Option<PathBuf>,
+    /// An overlay file or folder merged over the spec; repeatable.
+    #[arg(long = "overlay", global = true)]
+    overlays: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the spec: a one-line summary, or every error with a source snippet.
+    Check {
+        #[command(flatten)]
+        spec: SpecArgs,
+    },
+    /// List every action, webhook event and trigger.
+    List {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the formatted generated source.
+    Expand {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show what changed in the generated API between two spec versions.
+    Diff {
+        /// The old spec file or folder.
+        old: PathBuf,
+        /// The new spec file or folder.
+        new: PathBuf,
+    },
+}
+
+fn load(args: &SpecArgs) -> Result<lever_spec::Spec, String> {
+    let path = args
+        .spec
+        .clone()
+        .unwrap_or_else(lever_spec::default_spec_dir);
+    lever_spec::load(&path, &args.overlays).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { spec } => load(&spec).map(|spec| {
+            println!("{}", lever_codegen::cli::summary(&spec));
+        }),
+        Command::List { spec, json } => load(&spec).map(|spec| {
+            if json {
+                println!("{}", lever_codegen::cli::list_json(&spec));
+            } else {
+                print!("{}", lever_codegen::cli::list_table(&spec));
+            }
+        }),
+        Command::Expand { spec, out } => load(&spec).and_then(|spec| {
+            let source = lever_codegen::generate_client(&spec).map_err(|e| e.to_string())?;
+            match out {
+                Some(path) => std::fs::write(&path, source)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    print!("{source}");
+                    Ok(())
+                }
+            }
+        }),
+        Command::Diff { old, new } => {
+            let load_one = |p: &PathBuf| lever_spec::load(p, &[]).map_err(|e| e.to_string());
+            load_one(&old).and_then(|old_spec| {
+                let new_spec = load_one(&new)?;
+                let changes = lever_codegen::diff::diff(&old_spec, &new_spec);
+                print!("{}", lever_codegen::diff::render(&changes));
+                Ok(())
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprint!("{message}");
+            if !message.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
