@@ -1,0 +1,116 @@
+//! `WebhookEvent`: one variant per Lever webhook event, plus `Unknown` with the raw JSON.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::context::{Context, From};
+use crate::names::{doc_attrs, ident};
+
+pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
+    let events: Vec<_> = cx.spec.events.values().collect();
+    let variants: Vec<_> = events
+        .iter()
+        .map(|e| ident(&lever_spec::naming::variant_name(&e.name)))
+        .collect();
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    let datas: Vec<_> = events
+        .iter()
+        .map(|e| cx.named(&e.data, From::Sibling))
+        .collect();
+    let docs = events.iter().map(|e| {
+        doc_attrs(&format!(
+            "`{}`: {}",
+            e.name,
+            e.doc.clone().unwrap_or_default()
+        ))
+    });
+    let triggers_for = events.iter().map(|e| {
+        let triggers = cx
+            .spec
+            .triggers
+            .values()
+            .filter(|t| t.webhook.contains(&e.name))
+            .map(|t| crate::names::pascal_ident(&t.name));
+        quote!(&[#(super::registry::Trigger::#triggers),*])
+    });
+    quote! {
+        /// A webhook delivery from Lever, typed by its `event`.
+        ///
+        /// Parse one with `lever_client::webhooks::parse` (or `verify_and_parse`). Events this
+        /// version does not know are kept in `Unknown` with their raw JSON, and every event
+        /// serialises back to the JSON it came from (minus keys the spec does not know, which
+        /// each data type keeps in `unknown_fields`).
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+        #[non_exhaustive]
+        pub enum WebhookEvent {
+            #(#docs #variants(::lever_client::webhooks::Delivery<#datas>),)*
+            /// An event this version of the spec does not know.
+            Unknown(::lever_client::webhooks::UnknownEvent),
+        }
+
+        impl WebhookEvent {
+            /// Every event name Lever sends, as the spec knows them.
+            pub const NAMES: &'static [&'static str] = &[#(#names),*];
+
+            /// The event's name as Lever spells it (e.g. `candidateStageChange`).
+            pub fn name(&self) -> &str {
+                match self {
+                    #(WebhookEvent::#variants(_) => #names,)*
+                    WebhookEvent::Unknown(unknown) => &unknown.event,
+                }
+            }
+
+            /// The delivery's `token` (signed together with `triggered_at`).
+            pub fn token(&self) -> &str {
+                match self {
+                    #(WebhookEvent::#variants(delivery) => &delivery.token,)*
+                    WebhookEvent::Unknown(unknown) => unknown.token(),
+                }
+            }
+
+            /// When Lever fired the event.
+            pub fn triggered_at(&self) -> ::std::option::Option<::lever_client::Timestamp> {
+                match self {
+                    #(WebhookEvent::#variants(delivery) => ::std::option::Option::Some(delivery.triggered_at),)*
+                    WebhookEvent::Unknown(unknown) => unknown.triggered_at(),
+                }
+            }
+
+            /// The triggers that this event fires.
+            pub fn triggers(&self) -> &'static [super::registry::Trigger] {
+                match self {
+                    #(WebhookEvent::#variants(_) => #triggers_for,)*
+                    WebhookEvent::Unknown(_) => &[],
+                }
+            }
+
+            /// Decodes a delivery body already parsed as JSON.
+            pub fn from_value(value: ::lever_client::__private::serde_json::Value) -> ::std::result::Result<Self, ::lever_client::__private::serde_json::Error> {
+                let name = match value.get("event") {
+                    ::std::option::Option::Some(::lever_client::__private::serde_json::Value::String(name)) => ::std::clone::Clone::clone(name),
+                    _ => return ::std::result::Result::Err(<::lever_client::__private::serde_json::Error as ::lever_client::__private::serde::de::Error>::custom("the delivery has no string `event` field")),
+                };
+                match name.as_str() {
+                    #(#names => ::lever_client::__private::serde_json::from_value(value).map(WebhookEvent::#variants),)*
+                    _ => ::std::result::Result::Ok(WebhookEvent::Unknown(::lever_client::webhooks::UnknownEvent::new(name, value))),
+                }
+            }
+        }
+
+        impl ::lever_client::__private::serde::Serialize for WebhookEvent {
+            fn serialize<S: ::lever_client::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(WebhookEvent::#variants(delivery) => ::lever_client::webhooks::serialize_delivery(#names, delivery, serializer),)*
+                    WebhookEvent::Unknown(unknown) => ::lever_client::__private::serde::Serialize::serialize(&unknown.raw, serializer),
+                }
+            }
+        }
+
+        impl<'de> ::lever_client::__private::serde::Deserialize<'de> for WebhookEvent {
+            fn deserialize<D: ::lever_client::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::lever_client::__private::serde_json::Value as ::lever_client::__private::serde::Deserialize>::deserialize(deserializer)?;
+                WebhookEvent::from_value(value).map_err(<D::Error as ::lever_client::__private::serde::de::Error>::custom)
+            }
+        }
+    }
+}

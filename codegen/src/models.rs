@@ -1,0 +1,293 @@
+//! Models: one struct per object, one open enum per enum, one newtype per ID.
+
+use lever_spec::{EnumType, Field, ObjectType, TypeDef, TypeKind};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::context::{Context, From};
+use crate::names::{doc_attrs, ident, snake_ident};
+
+const SERDE_CRATE: &str = "::lever_client::__private::serde";
+
+/// Every local type definition.
+pub(crate) fn models(cx: &Context<'_>) -> TokenStream {
+    let items = cx
+        .spec
+        .types
+        .values()
+        .filter(|def| cx.local.contains(def.name.as_str()))
+        .map(|def| type_def(cx, def));
+    quote!(#(#items)*)
+}
+
+fn type_def(cx: &Context<'_>, def: &TypeDef) -> TokenStream {
+    let doc = doc_attrs(def.doc.as_deref().unwrap_or(&def.name));
+    match &def.kind {
+        TypeKind::Object(object) => object_struct(cx, def, object, doc),
+        TypeKind::Enum(values) => open_enum(def, values, doc),
+        TypeKind::Id => id_newtype(def, doc),
+    }
+}
+
+fn object_struct(
+    cx: &Context<'_>,
+    def: &TypeDef,
+    object: &ObjectType,
+    doc: TokenStream,
+) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let fields = object.fields.iter().map(|field| struct_field(cx, field));
+    let extra = object.keep_unknown.then(|| {
+        quote! {
+            /// Keys this version of the spec does not know, kept so the value round-trips.
+            #[serde(flatten)]
+            pub unknown_fields: ::lever_client::__private::serde_json::Map<::std::string::String, ::lever_client::__private::serde_json::Value>,
+        }
+    });
+    let required: Vec<&Field> = object
+        .fields
+        .iter()
+        .filter(|f| !f.optional && !f.nullable)
+        .collect();
+    let all_optional = required.is_empty();
+    let default_derive = all_optional.then(|| quote!(Default,));
+    let constructor = (!all_optional).then(|| {
+        let params = required.iter().map(|f| {
+            let id = snake_ident(&f.name);
+            let ty = cx.rust_type(&f.ty, From::Models);
+            if cx.is_id(&f.ty) || f.ty == lever_spec::TypeRef::String {
+                quote!(#id: impl ::std::convert::Into<#ty>)
+            } else {
+                quote!(#id: #ty)
+            }
+        });
+        let inits = object.fields.iter().map(|f| {
+            let id = snake_ident(&f.name);
+            if !f.optional && !f.nullable {
+                if cx.is_id(&f.ty) || f.ty == lever_spec::TypeRef::String {
+                    quote!(#id: #id.into())
+                } else {
+                    quote!(#id)
+                }
+            } else {
+                quote!(#id: ::std::option::Option::None)
+            }
+        });
+        let extra_init = object
+            .keep_unknown
+            .then(|| quote!(unknown_fields: ::std::default::Default::default(),));
+        let names: Vec<String> = required
+            .iter()
+            .map(|f| format!("`{}`", lever_spec::naming::field_name(&f.name)))
+            .collect();
+        let ctor_doc = format!(
+            " Creates a value with the required fields ({}); every optional field is `None`.",
+            names.join(", ")
+        );
+        quote! {
+            impl #name {
+                #[doc = #ctor_doc]
+                pub fn new(#(#params),*) -> Self {
+                    #name { #(#inits,)* #extra_init }
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default_derive ::lever_client::__private::serde::Serialize, ::lever_client::__private::serde::Deserialize)]
+        #[serde(crate = #SERDE_CRATE)]
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+        #constructor
+    }
+}
+
+fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
+    let id = snake_ident(&field.name);
+    let rust_name = lever_spec::naming::field_name(&field.name);
+    let rename = (rust_name != field.name).then(|| {
+        let wire = &field.name;
+        quote!(#[serde(rename = #wire)])
+    });
+    let ty = cx.rust_type(&field.ty, From::Models);
+    let mut doc_text = field.doc.clone().unwrap_or_else(|| format!("`{}`", field.name));
+    let (ty, serde_attr) = match (field.optional, field.nullable) {
+        (false, false) => (ty, None),
+        (true, false) => {
+            doc_text.push_str("\n\nMay be absent.");
+            (
+                quote!(::std::option::Option<#ty>),
+                Some(quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])),
+            )
+        }
+        (false, true) => {
+            doc_text.push_str("\n\nMay be `null`.");
+            (
+                quote!(::std::option::Option<#ty>),
+                Some(quote!(#[serde(default)])),
+            )
+        }
+        (true, true) => {
+            doc_text.push_str(
+                "\n\nMay be absent (`None`) or `null` (`Some(None)`); the two are kept apart.",
+            );
+            (
+                quote!(::std::option::Option<::std::option::Option<#ty>>),
+                Some(quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "::lever_client::__private::double_option")])),
+            )
+        }
+    };
+    let doc = doc_attrs(&doc_text);
+    quote! {
+        #doc
+        #rename
+        #serde_attr
+        pub #id: #ty,
+    }
+}
+
+fn open_enum(def: &TypeDef, values: &EnumType, doc: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let variants: Vec<_> = values
+        .values
+        .iter()
+        .map(|v| ident(&lever_spec::naming::variant_name(&v.value)))
+        .collect();
+    let wires: Vec<&str> = values.values.iter().map(|v| v.value.as_str()).collect();
+    let variant_docs = values.values.iter().map(|v| {
+        let text = match &v.doc {
+            Some(doc) => format!("`{}`: {doc}", v.value),
+            None => format!("`{}`", v.value),
+        };
+        doc_attrs(&text)
+    });
+    quote! {
+        #doc
+        ///
+        /// Open: a value this version does not know is kept in `Other` and serialised back unchanged.
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value this version of the spec does not know.
+            Other(::std::string::String),
+        }
+
+        impl #name {
+            /// Every known value.
+            pub const KNOWN: &'static [&'static str] = &[#(#wires),*];
+
+            /// The value as Lever spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#name::#variants => #wires,)*
+                    #name::Other(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#wires => #name::#variants,)*
+                    other => #name::Other(::std::string::ToString::to_string(other)),
+                }
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                match #name::from(value.as_str()) {
+                    #name::Other(_) => #name::Other(value),
+                    known => known,
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(#name::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::lever_client::__private::serde::Serialize for #name {
+            fn serialize<S: ::lever_client::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::lever_client::__private::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::lever_client::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::lever_client::__private::deserialize_open_enum(deserializer).map(#name::from)
+            }
+        }
+    }
+}
+
+fn id_newtype(def: &TypeDef, doc: TokenStream) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::lever_client::__private::serde::Serialize, ::lever_client::__private::serde::Deserialize)]
+        #[serde(crate = #SERDE_CRATE, transparent)]
+        pub struct #name(pub ::std::string::String);
+
+        impl #name {
+            /// Wraps an ID string.
+            pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+                #name(id.into())
+            }
+
+            /// The ID as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(id: &str) -> Self {
+                #name(::std::string::ToString::to_string(id))
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(id: ::std::string::String) -> Self {
+                #name(id)
+            }
+        }
+
+        impl ::std::convert::From<&::std::string::String> for #name {
+            fn from(id: &::std::string::String) -> Self {
+                #name(::std::clone::Clone::clone(id))
+            }
+        }
+
+        impl ::std::convert::From<&#name> for #name {
+            fn from(id: &#name) -> Self {
+                ::std::clone::Clone::clone(id)
+            }
+        }
+
+        impl ::std::convert::AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    }
+}

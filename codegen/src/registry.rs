@@ -1,0 +1,140 @@
+//! `Trigger`: the static triggers registry.
+
+use lever_spec::{PollEmit, TriggerDef};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::context::Context;
+use crate::names::{doc_attrs, pascal_ident};
+
+pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
+    let triggers: Vec<&TriggerDef> = cx.spec.triggers.values().collect();
+    let variants: Vec<_> = triggers.iter().map(|t| pascal_ident(&t.name)).collect();
+    let names: Vec<&str> = triggers.iter().map(|t| t.name.as_str()).collect();
+    let titles: Vec<&str> = triggers.iter().map(|t| t.title.as_str()).collect();
+    let descriptions: Vec<&str> = triggers.iter().map(|t| t.description.as_str()).collect();
+    let docs = triggers.iter().map(|t| {
+        let mut text = format!("{}: {}", t.title, t.description);
+        if !t.webhook.is_empty() {
+            text.push_str(&format!("\n\nFired by the webhook events {}.", t.webhook.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")));
+        }
+        if let Some(poll) = &t.poll {
+            text.push_str(&format!(
+                "\n\nPolled through `{}.{}` ({} items).",
+                poll.resource,
+                poll.action,
+                poll.emit.as_str()
+            ));
+        }
+        doc_attrs(&text)
+    });
+    let source_consts: Vec<_> = triggers
+        .iter()
+        .map(|t| format_ident!("SOURCE_{}", t.name.to_uppercase()))
+        .collect();
+    let source_defs = triggers.iter().zip(&source_consts).map(|(t, id)| {
+        let events = &t.webhook;
+        let poll = match &t.poll {
+            None => quote!(::std::option::Option::None),
+            Some(poll) => {
+                let action = cx.spec.action(&poll.resource, &poll.action);
+                let path = action.map(|a| a.path.as_str()).unwrap_or_default();
+                let resource = &poll.resource;
+                let action_name = &poll.action;
+                let since = &poll.since;
+                let cursor = &poll.cursor;
+                let created = match &poll.created_field {
+                    Some(f) => quote!(::std::option::Option::Some(#f)),
+                    None => quote!(::std::option::Option::None),
+                };
+                let emit = match poll.emit {
+                    PollEmit::Created => quote!(::lever_client::triggers::PollEmit::Created),
+                    PollEmit::Updated => quote!(::lever_client::triggers::PollEmit::Updated),
+                    PollEmit::All => quote!(::lever_client::triggers::PollEmit::All),
+                };
+                let query = poll.fixed_query.iter().map(|(k, v)| quote!((#k, #v)));
+                quote!(::std::option::Option::Some(::lever_client::triggers::PollRule {
+                    resource: #resource,
+                    action: #action_name,
+                    path: #path,
+                    since: #since,
+                    cursor: #cursor,
+                    created_field: #created,
+                    emit: #emit,
+                    query: &[#(#query),*],
+                }))
+            }
+        };
+        quote! {
+            const #id: ::lever_client::triggers::TriggerSource = ::lever_client::triggers::TriggerSource {
+                webhook: &[#(#events),*],
+                poll: #poll,
+            };
+        }
+    });
+    quote! {
+        /// A trigger from the registry: something users react to, fired by native webhook
+        /// events, by polling, or both.
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[non_exhaustive]
+        pub enum Trigger {
+            #(#docs #variants,)*
+        }
+
+        #(#source_defs)*
+
+        impl Trigger {
+            /// Every trigger in the registry.
+            pub const ALL: &'static [Trigger] = &[#(Trigger::#variants),*];
+
+            /// The snake_case name, e.g. `posting_updated`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    #(Trigger::#variants => #names,)*
+                }
+            }
+
+            /// The human title, e.g. "Posting Updated".
+            pub fn title(self) -> &'static str {
+                match self {
+                    #(Trigger::#variants => #titles,)*
+                }
+            }
+
+            /// What the trigger means.
+            pub fn description(self) -> &'static str {
+                match self {
+                    #(Trigger::#variants => #descriptions,)*
+                }
+            }
+
+            /// Where its events come from: webhook events, a polling rule, or both.
+            pub fn source(self) -> &'static ::lever_client::triggers::TriggerSource {
+                match self {
+                    #(Trigger::#variants => &#source_consts,)*
+                }
+            }
+
+            /// Looks a trigger up by its snake_case name.
+            pub fn from_name(name: &str) -> ::std::option::Option<Trigger> {
+                match name {
+                    #(#names => ::std::option::Option::Some(Trigger::#variants),)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for Trigger {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.title())
+            }
+        }
+
+        impl ::std::str::FromStr for Trigger {
+            type Err = ::lever_client::triggers::UnknownTrigger;
+            fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+                Trigger::from_name(name).ok_or_else(|| ::lever_client::triggers::UnknownTrigger(::std::string::ToString::to_string(name)))
+            }
+        }
+    }
+}
