@@ -61,11 +61,7 @@ fn action_doc(action: &Action) -> String {
         text.push_str("\n\n");
         text.push_str(doc);
     }
-    text.push_str(&format!(
-        "\n\n`{} {}`",
-        action.method.as_str(),
-        action.path
-    ));
+    text.push_str(&format!("\n\n`{} {}`", action.method.as_str(), action.path));
     match action.perform_as {
         PerformAs::Required => text.push_str(
             "\n\nLever requires `perform_as`: call `.perform_as(user)` before `.send()` (checked at compile time).",
@@ -420,7 +416,9 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
         ),
         Some(body) if body.format == BodyFormat::Multipart => (
             quote!(::lever_client::__private::ApiRequest),
-            quote!(::lever_client::__private::Body::File(::std::clone::Clone::clone(&self.body))),
+            quote!(::lever_client::__private::Body::File(
+                ::std::clone::Clone::clone(&self.body)
+            )),
             quote!(request),
         ),
         Some(_) => (

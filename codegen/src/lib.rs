@@ -25,8 +25,6 @@ use lever_spec::{Action, Spec};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-
-
 /// Why generation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
@@ -144,8 +142,7 @@ fn spec_info(spec: &Spec) -> TokenStream {
 
 /// Formats tokens as a Rust file.
 pub fn format_tokens(tokens: TokenStream) -> Result<String, GenerateError> {
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| GenerateError::Parse(e.to_string()))?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Parse(e.to_string()))?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 

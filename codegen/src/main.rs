@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "lever-codegen", version, about = "Check, list, expand and diff the Lever spec")]
+#[command(
+    name = "lever-codegen",
+    version,
+    about = "Check, list, expand and diff the Lever spec"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

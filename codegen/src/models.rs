@@ -113,14 +113,19 @@ fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
         quote!(#[serde(rename = #wire)])
     });
     let ty = cx.rust_type(&field.ty, From::Models);
-    let mut doc_text = field.doc.clone().unwrap_or_else(|| format!("`{}`", field.name));
+    let mut doc_text = field
+        .doc
+        .clone()
+        .unwrap_or_else(|| format!("`{}`", field.name));
     let (ty, serde_attr) = match (field.optional, field.nullable) {
         (false, false) => (ty, None),
         (true, false) => {
             doc_text.push_str("\n\nMay be absent.");
             (
                 quote!(::std::option::Option<#ty>),
-                Some(quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])),
+                Some(
+                    quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+                ),
             )
         }
         (false, true) => {
@@ -136,7 +141,9 @@ fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
             );
             (
                 quote!(::std::option::Option<::std::option::Option<#ty>>),
-                Some(quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "::lever_client::__private::double_option")])),
+                Some(
+                    quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "::lever_client::__private::double_option")]),
+                ),
             )
         }
     };

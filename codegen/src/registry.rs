@@ -16,7 +16,14 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
     let docs = triggers.iter().map(|t| {
         let mut text = format!("{}: {}", t.title, t.description);
         if !t.webhook.is_empty() {
-            text.push_str(&format!("\n\nFired by the webhook events {}.", t.webhook.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")));
+            text.push_str(&format!(
+                "\n\nFired by the webhook events {}.",
+                t.webhook
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         if let Some(poll) = &t.poll {
             text.push_str(&format!(

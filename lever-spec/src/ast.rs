@@ -207,13 +207,7 @@ fn decode_api(node: &Node, path: &str, sink: &mut Sink) -> ApiAst {
     let Some(map) = Map::new(node, path, sink) else {
         return api;
     };
-    let keys = [
-        "title",
-        "base_urls",
-        "oauth",
-        "rate_limit",
-        "pagination",
-    ];
+    let keys = ["title", "base_urls", "oauth", "rate_limit", "pagination"];
     for (key, value) in map.entries(&keys, sink) {
         let path = join(path, &key.name);
         match key.name.as_str() {
@@ -245,7 +239,8 @@ fn decode_api(node: &Node, path: &str, sink: &mut Sink) -> ApiAst {
                         let Some(env) = Map::new(v, &p, sink) else {
                             continue;
                         };
-                        for (ek, ev) in env.entries(&["authorize_url", "token_url", "audience"], sink)
+                        for (ek, ev) in
+                            env.entries(&["authorize_url", "token_url", "audience"], sink)
                         {
                             let value = string(ev, &join(&p, &ek.name), sink).unwrap_or_default();
                             let slot = match (k.name.as_str(), ek.name.as_str()) {
@@ -254,7 +249,9 @@ fn decode_api(node: &Node, path: &str, sink: &mut Sink) -> ApiAst {
                                 }
                                 ("production", "token_url") => &mut api.oauth.production_token_url,
                                 ("production", _) => &mut api.oauth.production_audience,
-                                ("sandbox", "authorize_url") => &mut api.oauth.sandbox_authorize_url,
+                                ("sandbox", "authorize_url") => {
+                                    &mut api.oauth.sandbox_authorize_url
+                                }
                                 ("sandbox", "token_url") => &mut api.oauth.sandbox_token_url,
                                 _ => &mut api.oauth.sandbox_audience,
                             };
@@ -727,7 +724,14 @@ fn decode_poll(node: &Node, path: &str, sink: &mut Sink) -> Option<PollAst> {
         location: node.location.clone(),
         path: path.to_string(),
     };
-    let keys = ["action", "since", "cursor", "created_field", "emit", "query"];
+    let keys = [
+        "action",
+        "since",
+        "cursor",
+        "created_field",
+        "emit",
+        "query",
+    ];
     for (key, value) in map.entries(&keys, sink) {
         let p = join(path, &key.name);
         match key.name.as_str() {

@@ -50,7 +50,11 @@ pub(crate) fn merge(into: &mut Document, doc: Document, origin: Origin, sink: &m
         merge_resource(into, resource, sink);
     }
     for event in doc.events {
-        if let Some(existing) = into.events.iter().find(|e| e.name.value == event.name.value) {
+        if let Some(existing) = into
+            .events
+            .iter()
+            .find(|e| e.name.value == event.name.value)
+        {
             redefined(sink, &event.name, "event", &existing.name);
         } else {
             into.events.push(event);
@@ -82,7 +86,11 @@ fn redefined(sink: &mut Sink, name: &Spanned<String>, what: &str, first: &Spanne
 }
 
 fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
-    let Some(existing) = into.types.iter_mut().find(|t| t.name.value == ty.name.value) else {
+    let Some(existing) = into
+        .types
+        .iter_mut()
+        .find(|t| t.name.value == ty.name.value)
+    else {
         if ty.extend {
             let names: Vec<&str> = into.types.iter().map(|t| t.name.value.as_str()).collect();
             let help = did_you_mean(&ty.name.value, names)
@@ -90,7 +98,10 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
             sink.error_help(
                 &ty.name.location,
                 &ty.name.path,
-                format!("`extend: true` on type `{}`, which does not exist", ty.name.value),
+                format!(
+                    "`extend: true` on type `{}`, which does not exist",
+                    ty.name.value
+                ),
                 help,
             );
         } else {
@@ -115,7 +126,10 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
                             "field `{}` already exists on `{}`",
                             field.name.value, ty.name.value
                         ),
-                        format!("it is defined at {}; an overlay may only add fields", first.location),
+                        format!(
+                            "it is defined at {}; an overlay may only add fields",
+                            first.location
+                        ),
                     );
                 } else {
                     fields.push(field);
@@ -147,7 +161,10 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
             sink.error_help(
                 &ty.name.location,
                 &ty.name.path,
-                format!("cannot extend `{}` with a different kind of type", ty.name.value),
+                format!(
+                    "cannot extend `{}` with a different kind of type",
+                    ty.name.value
+                ),
                 format!("`{}` is {kind}", ty.name.value),
             );
         }
@@ -411,7 +428,10 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                         sink.error_help(
                             &value.location,
                             &value.path,
-                            format!("enum value `{}` clashes with the catch-all variant `Other`", value.value.value),
+                            format!(
+                                "enum value `{}` clashes with the catch-all variant `Other`",
+                                value.value.value
+                            ),
                             "the catch-all variant keeps unknown values; remove this value",
                         );
                     }
@@ -545,7 +565,10 @@ fn check_recursion(types: &BTreeMap<String, TypeDef>, sink: &mut Sink) {
                         sink.error_help(
                             &def.location,
                             name,
-                            format!("type `{name}` contains itself through field `{}`", field.name),
+                            format!(
+                                "type `{name}` contains itself through field `{}`",
+                                field.name
+                            ),
                             "wrap the field in `list<...>` or `expandable<...>`",
                         );
                         return;
@@ -579,7 +602,10 @@ impl<'a> Resolver<'a> {
                     &resource.name.location,
                     &resource.name.path,
                     format!("resource name `{}` is not snake_case", resource.name.value),
-                    format!("rename it to `{}`", naming::field_name(&resource.name.value)),
+                    format!(
+                        "rename it to `{}`",
+                        naming::field_name(&resource.name.value)
+                    ),
                 );
             }
             let mut actions = BTreeMap::new();
@@ -628,13 +654,21 @@ impl<'a> Resolver<'a> {
         let title = match &action.title {
             Some(t) => t.value.clone(),
             None => {
-                missing(sink, "title", "add a human title, e.g. `title: Get Postings by ID`");
+                missing(
+                    sink,
+                    "title",
+                    "add a human title, e.g. `title: Get Postings by ID`",
+                );
                 String::new()
             }
         };
         let method = match &action.method {
             None => {
-                missing(sink, "method", "add `method: GET` (or POST, PUT, PATCH, DELETE)");
+                missing(
+                    sink,
+                    "method",
+                    "add `method: GET` (or POST, PUT, PATCH, DELETE)",
+                );
                 None
             }
             Some(m) => match m.value.to_ascii_uppercase().as_str() {
@@ -672,7 +706,11 @@ impl<'a> Resolver<'a> {
                 self.sink.error_help(
                     &p.location,
                     &p.path,
-                    format!("`{} {}` is already the path of another action", m.as_str(), p.value),
+                    format!(
+                        "`{} {}` is already the path of another action",
+                        m.as_str(),
+                        p.value
+                    ),
                     format!("the other action is `{}`", first.value),
                 );
             } else {
@@ -693,7 +731,10 @@ impl<'a> Resolver<'a> {
                 sink.error_help(
                     &param.name.location,
                     &param.name.path,
-                    format!("`{}` is not declared as a query parameter", param.name.value),
+                    format!(
+                        "`{}` is not declared as a query parameter",
+                        param.name.value
+                    ),
                     if param.name.value == "perform_as" {
                         "use the action's `perform_as: required | optional` key"
                     } else {
@@ -915,14 +956,22 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             let TypeRef::Named(data_name) = ty else {
-                self.sink
-                    .error(&data.location, &data.path, "an event's data must be an object type");
+                self.sink.error(
+                    &data.location,
+                    &data.path,
+                    "an event's data must be an object type",
+                );
                 continue;
             };
-            if !matches!(self.types.get(&data_name).map(|t| &t.kind), Some(TypeKind::Object(_)))
-            {
-                self.sink
-                    .error(&data.location, &data.path, "an event's data must be an object type");
+            if !matches!(
+                self.types.get(&data_name).map(|t| &t.kind),
+                Some(TypeKind::Object(_))
+            ) {
+                self.sink.error(
+                    &data.location,
+                    &data.path,
+                    "an event's data must be an object type",
+                );
                 continue;
             }
             out.insert(
@@ -1055,7 +1104,10 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
                 );
             }
         }
-        let poll = trigger.poll.as_ref().and_then(|p| resolve_poll(p, spec, sink));
+        let poll = trigger
+            .poll
+            .as_ref()
+            .and_then(|p| resolve_poll(p, spec, sink));
         if trigger.webhook.is_empty() && trigger.poll.is_none() {
             sink.error_help(
                 &name.location,
@@ -1127,7 +1179,10 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
         sink.error_maybe_help(
             &since.location,
             &since.path,
-            format!("`{}` has no query parameter `{}`", action_ref.value, since.value),
+            format!(
+                "`{}` has no query parameter `{}`",
+                action_ref.value, since.value
+            ),
             did_you_mean(&since.value, action.query.iter().map(|p| p.name.as_str())),
         );
     }
@@ -1136,7 +1191,10 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
             sink.error_maybe_help(
                 &name.location,
                 &name.path,
-                format!("`{}` has no query parameter `{}`", action_ref.value, name.value),
+                format!(
+                    "`{}` has no query parameter `{}`",
+                    action_ref.value, name.value
+                ),
                 did_you_mean(&name.value, action.query.iter().map(|p| p.name.as_str())),
             );
         }
@@ -1145,21 +1203,22 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
         Response::Data(TypeRef::Named(item)) => spec.object(item),
         _ => None,
     }?;
-    let check_field = |sink: &mut Sink, field: &Spanned<String>| {
-        match item.field(&field.value) {
-            Some(f) if f.ty == TypeRef::Timestamp => {}
-            Some(f) => sink.error(
-                &field.location,
-                &field.path,
-                format!("field `{}` is `{}`, not a timestamp", field.value, f.ty),
+    let check_field = |sink: &mut Sink, field: &Spanned<String>| match item.field(&field.value) {
+        Some(f) if f.ty == TypeRef::Timestamp => {}
+        Some(f) => sink.error(
+            &field.location,
+            &field.path,
+            format!("field `{}` is `{}`, not a timestamp", field.value, f.ty),
+        ),
+        None => sink.error_maybe_help(
+            &field.location,
+            &field.path,
+            format!(
+                "the items of `{}` have no field `{}`",
+                action_ref.value, field.value
             ),
-            None => sink.error_maybe_help(
-                &field.location,
-                &field.path,
-                format!("the items of `{}` have no field `{}`", action_ref.value, field.value),
-                did_you_mean(&field.value, item.fields.iter().map(|f| f.name.as_str())),
-            ),
-        }
+            did_you_mean(&field.value, item.fields.iter().map(|f| f.name.as_str())),
+        ),
     };
     let cursor = poll.cursor.as_ref()?;
     check_field(sink, cursor);
@@ -1186,7 +1245,10 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
         sink.error_help(
             &emit_ref.location,
             &emit_ref.path,
-            format!("`emit: {}` needs `created_field` to tell created from updated", emit_ref.value),
+            format!(
+                "`emit: {}` needs `created_field` to tell created from updated",
+                emit_ref.value
+            ),
             "add `created_field: createdAt`",
         );
     }

@@ -21,7 +21,12 @@ impl Diagnostic {
     /// Renders the diagnostic with a source snippet and a caret under the offending text.
     pub fn render(&self) -> String {
         let loc = &self.location;
-        let line_text = loc.file.text.lines().nth(loc.line.saturating_sub(1)).unwrap_or("");
+        let line_text = loc
+            .file
+            .text
+            .lines()
+            .nth(loc.line.saturating_sub(1))
+            .unwrap_or("");
         let number = loc.line.to_string();
         let gutter = " ".repeat(number.len());
         let line_chars = line_text.chars().count();

@@ -6,7 +6,9 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// The Rust field or method name for a wire name: `createdAt` → `created_at`.
 /// Rust keywords are returned as they are; codegen emits them as raw identifiers.
 pub fn field_name(wire: &str) -> String {
-    let snake = wire.replace(['-', '.', ':', ' ', '[', ']'], "_").to_snake_case();
+    let snake = wire
+        .replace(['-', '.', ':', ' ', '[', ']'], "_")
+        .to_snake_case();
     if snake.is_empty() || snake.starts_with(|c: char| c.is_ascii_digit()) {
         format!("f_{snake}")
     } else {
@@ -62,7 +64,10 @@ mod tests {
         assert_eq!(field_name("updated_at_start"), "updated_at_start");
         assert_eq!(variant_name("non-confidential"), "NonConfidential");
         assert_eq!(variant_name("super admin"), "SuperAdmin");
-        assert_eq!(variant_name("account.authentication:changed"), "AccountAuthenticationChanged");
+        assert_eq!(
+            variant_name("account.authentication:changed"),
+            "AccountAuthenticationChanged"
+        );
         assert_eq!(variant_name("1"), "V1");
         assert!(is_snake_case("posting_created"));
         assert!(!is_snake_case("PostingCreated"));

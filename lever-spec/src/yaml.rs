@@ -56,7 +56,13 @@ impl Location {
 
 impl fmt::Debug for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.path.display(), self.line, self.column)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.file.path.display(),
+            self.line,
+            self.column
+        )
     }
 }
 
@@ -102,12 +108,13 @@ pub struct Key {
 
 impl Node {
     /// A short name of the node's kind, for messages.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> String {
         match &self.value {
-            Value::Scalar { text, quoted } if !quoted && is_null(text) => "null",
-            Value::Scalar { .. } => "a scalar",
-            Value::Seq(_) => "a list",
-            Value::Map(_) => "a mapping",
+            Value::Scalar { text, quoted } if !quoted && is_null(text) => "null".into(),
+            Value::Scalar { text, quoted: true } => format!("the quoted string {text:?}"),
+            Value::Scalar { text, .. } => format!("`{text}`"),
+            Value::Seq(_) => "a list".into(),
+            Value::Map(_) => "a mapping".into(),
         }
     }
 

@@ -1,0 +1,196 @@
+//! Each broken spec makes exactly the mistake its name says; every rendered message is pinned.
+
+use std::path::PathBuf;
+
+const API: &str = r#"
+api:
+  title: Test API
+  base_urls: { production: https://api.example.test/v1, sandbox: https://sandbox.example.test/v1 }
+  oauth:
+    scopes: [postings:read:admin, postings:write:admin]
+"#;
+
+const BASE: &str = r#"
+types:
+  UserId: { id: true, doc: A user. }
+  PostingState: { enum: [published, draft] }
+  Posting:
+    fields_optional: true
+    fields:
+      id: { type: string }
+      state: { type: PostingState }
+      createdAt: { type: timestamp }
+      updatedAt: { type: timestamp }
+  AppData:
+    fields_optional: true
+    fields:
+      opportunityId: { type: string }
+resources:
+  postings:
+    actions:
+      list:
+        title: Get Postings
+        method: GET
+        path: /postings
+        paginated: true
+        query: { updated_at_start: timestamp }
+        response: Posting
+events:
+  applicationCreated: { data: AppData }
+"#;
+
+/// Loads API + BASE + `broken` (as `spec/broken.yaml`), plus an optional overlay.
+fn render(broken: &str, overlay: Option<&str>) -> String {
+    let base = vec![
+        (PathBuf::from("spec/api.yaml"), API.to_string()),
+        (PathBuf::from("spec/base.yaml"), BASE.to_string()),
+        (PathBuf::from("spec/broken.yaml"), broken.to_string()),
+    ];
+    let overlays = overlay
+        .map(|o| vec![(PathBuf::from("overlay.yaml"), o.to_string())])
+        .unwrap_or_default();
+    match lever_spec::from_sources(base, overlays) {
+        Ok(_) => panic!("expected the spec to be rejected"),
+        Err(err) => err.render(),
+    }
+}
+
+macro_rules! broken {
+    ($($name:ident: $yaml:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(stringify!($name), render($yaml, None));
+            }
+        )*
+    };
+}
+
+macro_rules! broken_overlay {
+    ($($name:ident: $yaml:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(stringify!($name), render("{}", Some($yaml)));
+            }
+        )*
+    };
+}
+
+#[test]
+fn the_base_is_valid() {
+    let spec = lever_spec::from_sources(
+        vec![
+            (PathBuf::from("spec/api.yaml"), API.to_string()),
+            (PathBuf::from("spec/base.yaml"), BASE.to_string()),
+        ],
+        vec![],
+    )
+    .expect("the base spec is valid");
+    assert_eq!(spec.actions().count(), 1);
+}
+
+broken! {
+    yaml_syntax_unclosed_flow: "types:\n  Thing: { fields: { id: string }\n";
+    yaml_syntax_bad_indentation: "types:\n  Thing:\n    fields:\n      id: string\n     name: string\n";
+    unknown_top_level_key: "resource:\n  things: {}\n";
+    unknown_type_key: "types:\n  Thing:\n    feilds: { id: string }\n";
+    unknown_field_key: "types:\n  Thing:\n    fields:\n      id: { type: string, optinal: true }\n";
+    unknown_type_reference: "types:\n  Thing:\n    fields:\n      posting: { type: Postng }\n";
+    unknown_type_inside_list: "types:\n  Thing:\n    fields:\n      users: { type: list<Usr> }\n";
+    unclosed_type_expression: "types:\n  Thing:\n    fields:\n      postings: { type: list<Posting }\n";
+    unknown_type_constructor: "types:\n  Thing:\n    fields:\n      postings: { type: vec<Posting> }\n";
+    expandable_of_builtin: "types:\n  Thing:\n    fields:\n      owner: { type: expandable<string> }\n";
+    expandable_of_enum: "types:\n  Thing:\n    fields:\n      state: { type: expandable<PostingState> }\n";
+    duplicate_type_across_files: "types:\n  Posting:\n    fields:\n      id: string\n";
+    duplicate_key_in_mapping: "types:\n  Thing:\n    fields:\n      id: string\n      id: integer\n";
+    type_without_kind: "types:\n  Thing:\n    doc: Nothing else.\n";
+    type_with_two_kinds: "types:\n  Thing:\n    enum: [a]\n    fields: { id: string }\n";
+    enum_value_twice: "types:\n  Color:\n    enum: [red, blue, red]\n";
+    enum_values_collide: "types:\n  Confidentiality:\n    enum: [non-confidential, non_confidential]\n";
+    field_names_collide: "types:\n  Thing:\n    fields:\n      createdAt: timestamp\n      created_at: timestamp\n";
+    type_name_not_pascal_case: "types:\n  thing_type:\n    fields: { id: string }\n";
+    resource_name_not_snake_case: "resources:\n  JobPostings:\n    actions: {}\n";
+    action_without_title: "resources:\n  things:\n    actions:\n      get: { method: GET, path: /things, response: Posting }\n";
+    unknown_http_method: "resources:\n  things:\n    actions:\n      get: { title: Get, method: FETCH, path: /things, response: Posting }\n";
+    path_parameter_undeclared: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: '/things/{thing}', response: Posting }\n";
+    path_parameter_unused: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: '/things/{thing}', params: { thing: string, other: string }, response: Posting }\n";
+    body_on_get: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: /things, body: Posting, response: Posting }\n";
+    paginated_response_is_a_list: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, paginated: true, response: 'list<Posting>' }\n";
+    paginated_post: "resources:\n  things:\n    actions:\n      search: { title: Search, method: POST, path: /things/search, paginated: true, response: Posting }\n";
+    unknown_oauth_scope: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: /things, response: Posting, scopes: ['postings:raed:admin'] }\n";
+    perform_as_bad_value: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, response: Posting, perform_as: requried }\n";
+    perform_as_as_query_parameter: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, response: Posting, query: { perform_as: UserId } }\n";
+    same_route_twice: "resources:\n  things:\n    actions:\n      all: { title: All, method: GET, path: /postings, response: Posting }\n";
+    boolean_written_as_string: "types:\n  Thing:\n    fields:\n      id: { type: string, optional: 'yes' }\n";
+    type_contains_itself: "types:\n  Node:\n    fields:\n      parent: { type: Node }\n";
+    event_data_not_an_object: "events:\n  postingChanged: { data: PostingState }\n";
+    event_without_data: "events:\n  postingChanged: { doc: No data. }\n";
+    trigger_unknown_event: "triggers:\n  candidate_created: { title: Candidate Created, webhook: [applicationCreatd] }\n";
+    trigger_without_source: "triggers:\n  nothing: { title: Nothing }\n";
+    trigger_poll_unknown_action: "triggers:\n  posting_created:\n    title: Posting Created\n    poll: { action: postings.lst, since: updated_at_start, cursor: updatedAt, created_field: createdAt, emit: created }\n";
+    trigger_poll_unknown_parameter: "triggers:\n  posting_created:\n    title: Posting Created\n    poll: { action: postings.list, since: updated_since, cursor: updatedAt, created_field: createdAt, emit: created }\n";
+    trigger_poll_unknown_field: "triggers:\n  posting_created:\n    title: Posting Created\n    poll: { action: postings.list, since: updated_at_start, cursor: updatedAtt, created_field: createdAt, emit: created }\n";
+    trigger_poll_cursor_not_timestamp: "triggers:\n  posting_created:\n    title: Posting Created\n    poll: { action: postings.list, since: updated_at_start, cursor: state, created_field: createdAt, emit: created }\n";
+    trigger_poll_bad_emit: "triggers:\n  posting_created:\n    title: Posting Created\n    poll: { action: postings.list, since: updated_at_start, cursor: updatedAt, created_field: createdAt, emit: creatd }\n";
+    multipart_body_not_a_file: "resources:\n  things:\n    actions:\n      upload: { title: Upload, method: POST, path: /things, body: { type: Posting, format: multipart }, response: Posting }\n";
+    a_mapping_where_a_list_belongs: "types:\n  Color:\n    enum: { red: 1 }\n";
+}
+
+broken_overlay! {
+    overlay_redefines_type: "types:\n  Posting:\n    fields: { id: string }\n";
+    overlay_extends_unknown_type: "types:\n  Postings:\n    extend: true\n    fields: { code: string }\n";
+    overlay_adds_existing_field: "types:\n  Posting:\n    extend: true\n    fields: { state: string }\n";
+    overlay_adds_existing_enum_value: "types:\n  PostingState:\n    extend: true\n    enum: [draft]\n";
+    overlay_changes_api: "api:\n  title: Mine\n";
+    overlay_extends_enum_with_fields: "types:\n  PostingState:\n    extend: true\n    fields: { x: string }\n";
+    overlay_redefines_action: "resources:\n  postings:\n    extend: true\n    actions:\n      list: { title: List, method: GET, path: /postings/all, response: Posting }\n";
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    let rendered = render(
+        "types:\n  Thing:\n    fields:\n      a: { type: Postng }\n      b: { type: Usr }\n      c: { type: string, optinal: true }\n",
+        None,
+    );
+    assert!(rendered.contains("unknown type `Postng`"), "{rendered}");
+    assert!(rendered.contains("unknown type `Usr`"), "{rendered}");
+    assert!(rendered.contains("unknown key `optinal`"), "{rendered}");
+    assert!(rendered.contains("the spec has 3 errors"), "{rendered}");
+}
+
+#[test]
+fn overlays_add_and_extend() {
+    let overlay = "types:\n  Posting:\n    extend: true\n    fields:\n      internalCode: { type: string, optional: true }\n  PostingState:\n    extend: true\n    enum: [archived]\nresources:\n  postings:\n    extend: true\n    actions:\n      get:\n        title: Get Posting\n        method: GET\n        path: '/postings/{posting}'\n        params: { posting: string }\n        response: Posting\n";
+    let spec = lever_spec::from_sources(
+        vec![
+            (PathBuf::from("spec/api.yaml"), API.to_string()),
+            (PathBuf::from("spec/base.yaml"), BASE.to_string()),
+        ],
+        vec![(PathBuf::from("overlay.yaml"), overlay.to_string())],
+    )
+    .expect("the overlay is valid");
+    let posting = spec.object("Posting").expect("Posting is an object");
+    assert!(posting.field("internalCode").is_some());
+    assert!(spec.action("postings", "get").is_some());
+    match &spec.types["PostingState"].kind {
+        lever_spec::TypeKind::Enum(e) => assert_eq!(e.values.len(), 3),
+        other => panic!("PostingState is {other:?}"),
+    }
+}
+
+#[test]
+fn rust_keywords_are_accepted_as_field_names() {
+    let spec = lever_spec::from_sources(
+        vec![
+            (PathBuf::from("spec/api.yaml"), API.to_string()),
+            (
+                PathBuf::from("spec/k.yaml"),
+                "types:\n  Thing:\n    fields:\n      type: string\n      match: boolean\n      async: string\n".to_string(),
+            ),
+        ],
+        vec![],
+    )
+    .expect("keywords are fine as field names");
+    assert_eq!(spec.object("Thing").map(|o| o.fields.len()), Some(3));
+}
