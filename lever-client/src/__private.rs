@@ -1,0 +1,318 @@
+//! The runtime contract used by generated code. Not a public API: it may change in any
+//! release without notice.
+
+use std::fmt;
+
+use futures::stream::{self, StreamExt as _};
+use http::Method;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+pub use crate::codegen_support::*;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::types::{FilePart, Page};
+
+/// One API call, as generated code describes it.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// Path relative to the base URL, already percent-encoded (e.g. `/postings/abc`).
+    pub path: String,
+    /// The path template (e.g. `/postings/{posting}`), for tracing.
+    pub path_template: &'static str,
+    /// Query parameters; a name may repeat (`expand=a&expand=b`).
+    pub query: Vec<(&'static str, String)>,
+    /// The request body.
+    pub body: Body,
+}
+
+impl ApiRequest {
+    /// A request without query or body.
+    pub fn new(method: Method, path: impl Into<String>, path_template: &'static str) -> Self {
+        ApiRequest {
+            method,
+            path: path.into(),
+            path_template,
+            query: Vec::new(),
+            body: Body::None,
+        }
+    }
+
+    fn url(&self, client: &Client) -> Result<url::Url, Error> {
+        let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        client.url(&self.path, &query)
+    }
+}
+
+/// A request body.
+#[derive(Clone)]
+pub enum Body {
+    /// No body.
+    None,
+    /// A serialised JSON body (`application/json`).
+    Json(Vec<u8>),
+    /// A `multipart/form-data` upload with one part named `file`.
+    File(FilePart),
+}
+
+impl Body {
+    /// Serialises `value` as a JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
+        serde_json::to_vec(value)
+            .map(Body::Json)
+            .map_err(Error::Serialize)
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::None => f.write_str("None"),
+            Body::Json(b) => write!(f, "Json({} bytes)", b.len()),
+            Body::File(file) => f.debug_tuple("File").field(file).finish(),
+        }
+    }
+}
+
+/// Unreserved characters (RFC 3986) stay; everything else is percent-encoded.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a path parameter value so it stays one path segment (`/` becomes `%2F`).
+pub fn encode_path_segment(s: &str) -> String {
+    match s {
+        // Dot segments would be resolved away by URL normalisation.
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => utf8_percent_encode(s, PATH_SEGMENT).to_string(),
+    }
+}
+
+/// Decodes a JSON body as `T`, with the JSON path and a body snippet on failure.
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| Error::decode(e, body))?;
+    de.end().map_err(|e| Error::Decode {
+        path: ".".into(),
+        message: e.to_string(),
+        snippet: crate::error::snippet(body),
+    })?;
+    Ok(value)
+}
+
+#[derive(Debug, Deserialize)]
+struct DataEnvelope<T> {
+    data: T,
+}
+
+impl Client {
+    /// Sends `req` and returns the body of a 2xx response. Non-generic.
+    async fn send_for_body(&self, req: ApiRequest) -> Result<bytes::Bytes, Error> {
+        let url = req.url(self)?;
+        self.execute(&req.method, url, req.path_template, &req.body)
+            .await
+            .map(|ok| ok.body)
+    }
+
+    /// Sends `req` and decodes Lever's `{"data": T}` envelope (other top-level keys such as
+    /// `deduped` are ignored).
+    #[doc(hidden)]
+    pub async fn send_data<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
+        let body = self.send_for_body(req).await?;
+        decode::<DataEnvelope<T>>(&body).map(|e| e.data)
+    }
+
+    /// Sends `req` and decodes one list page.
+    #[doc(hidden)]
+    pub async fn send_page<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<Page<T>, Error> {
+        let body = self.send_for_body(req).await?;
+        decode(&body)
+    }
+
+    /// Sends `req` and decodes the whole body (no envelope).
+    #[doc(hidden)]
+    pub async fn send_raw<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
+        let body = self.send_for_body(req).await?;
+        decode(&body)
+    }
+
+    /// Sends `req`, expecting any 2xx (typically 204); the body is ignored.
+    #[doc(hidden)]
+    pub async fn send_empty(&self, req: ApiRequest) -> Result<(), Error> {
+        self.send_for_body(req).await.map(|_| ())
+    }
+
+    /// Sends `req` and returns the raw body (file downloads).
+    #[doc(hidden)]
+    pub async fn send_bytes(&self, req: ApiRequest) -> Result<bytes::Bytes, Error> {
+        self.send_for_body(req).await
+    }
+
+    /// Streams the items of every page of a list, following `next` (sent back as `offset`)
+    /// until `hasNext` is false. One page is held in memory at a time; an error is yielded and
+    /// ends the stream.
+    #[doc(hidden)]
+    pub fn stream_items<T: DeserializeOwned + Send + 'static>(
+        &self,
+        req: ApiRequest,
+    ) -> futures::stream::BoxStream<'static, Result<T, Error>> {
+        let client = self.clone();
+        stream::unfold(Some(req), move |state| {
+            let client = client.clone();
+            async move {
+                let req = state?;
+                let body = match client.send_for_body(req.clone()).await {
+                    Ok(body) => body,
+                    Err(e) => return Some((Err(e), None)),
+                };
+                match decode::<Page<T>>(&body) {
+                    Ok(page) => {
+                        let next = next_request(req, page.has_next, page.next.as_deref());
+                        Some((Ok(page.data), next))
+                    }
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        })
+        .flat_map(|page| match page {
+            Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
+            Err(e) => stream::once(async { Err(e) }).right_stream(),
+        })
+        .boxed()
+    }
+}
+
+/// The request for the page after `req`, if any: `offset` replaced by the `next` token.
+fn next_request(mut req: ApiRequest, has_next: bool, next: Option<&str>) -> Option<ApiRequest> {
+    if !has_next {
+        return None;
+    }
+    let Some(token) = next.filter(|t| !t.is_empty()) else {
+        tracing::warn!(path = req.path_template, "hasNext is true but no next token: stopping");
+        return None;
+    };
+    let previous = req.query.iter().find(|(k, _)| *k == "offset").map(|(_, v)| v.as_str());
+    if previous == Some(token) {
+        tracing::warn!(path = req.path_template, "next token repeats the offset: stopping");
+        return None;
+    }
+    req.query.retain(|(k, _)| *k != "offset");
+    req.query.push(("offset", token.to_owned()));
+    Some(req)
+}
+
+/// A serde `with`-module for `Option<Option<T>>` fields that keeps an absent key (`None`),
+/// an explicit `null` (`Some(None)`) and a value (`Some(Some(v))`) apart.
+///
+/// Use with
+/// `#[serde(default, skip_serializing_if = "Option::is_none", with = "::lever_client::__private::double_option")]`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serialises `Some(None)` as `null` and `Some(Some(v))` as `v` (`None` is skipped by
+    /// `skip_serializing_if`; if not, it is written as `null` too).
+    pub fn serialize<T, S>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: Serialize,
+        S: Serializer,
+    {
+        match value {
+            Some(Some(v)) => v.serialize(serializer),
+            Some(None) | None => serializer.serialize_none(),
+        }
+    }
+
+    /// Deserialises a present key: `null` → `Some(None)`, a value → `Some(Some(v))`. An absent
+    /// key never reaches here (`#[serde(default)]` gives `None`).
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+    use serde_json::json;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Patch {
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "::lever_client::__private::double_option"
+        )]
+        owner: Option<Option<String>>,
+    }
+
+    #[test]
+    fn double_option_absent_null_value() {
+        let absent: Patch = serde_json::from_value(json!({})).unwrap();
+        let null: Patch = serde_json::from_value(json!({"owner": null})).unwrap();
+        let value: Patch = serde_json::from_value(json!({"owner": "u1"})).unwrap();
+        assert_eq!(absent.owner, None);
+        assert_eq!(null.owner, Some(None));
+        assert_eq!(value.owner, Some(Some("u1".into())));
+        assert_eq!(serde_json::to_value(&absent).unwrap(), json!({}));
+        assert_eq!(serde_json::to_value(&null).unwrap(), json!({"owner": null}));
+        assert_eq!(serde_json::to_value(&value).unwrap(), json!({"owner": "u1"}));
+        assert!(serde_json::from_value::<Patch>(json!({"owner": 3})).is_err());
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(encode_path_segment("abc-123_x.y~z"), "abc-123_x.y~z");
+        assert_eq!(encode_path_segment("a/b c?d#e%"), "a%2Fb%20c%3Fd%23e%25");
+        assert_eq!(encode_path_segment("é"), "%C3%A9");
+        assert_eq!(encode_path_segment(".."), "%2E%2E");
+    }
+
+    #[test]
+    fn next_request_replaces_offset() {
+        let mut req = ApiRequest::new(Method::GET, "/postings", "/postings");
+        req.query.push(("limit", "2".into()));
+        req.query.push(("offset", "old".into()));
+        let next = next_request(req.clone(), true, Some("%5B1%5D")).unwrap();
+        assert_eq!(
+            next.query,
+            vec![("limit", "2".to_string()), ("offset", "%5B1%5D".to_string())]
+        );
+        assert!(next_request(req.clone(), false, Some("x")).is_none());
+        assert!(next_request(req.clone(), true, None).is_none());
+        assert!(next_request(req, true, Some("old")).is_none());
+    }
+
+    #[test]
+    fn decode_reports_path_and_snippet() {
+        let body = br#"{"data": {"items": [{"n": 1}, {"n": "two"}]}}"#;
+        #[derive(Debug, Deserialize)]
+        struct Item {
+            #[allow(dead_code)]
+            n: i64,
+        }
+        #[derive(Debug, Deserialize)]
+        struct Items {
+            #[allow(dead_code)]
+            items: Vec<Item>,
+        }
+        let e = decode::<DataEnvelope<Items>>(body).unwrap_err();
+        let Error::Decode { path, snippet, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(path, "data.items[1].n");
+        assert!(snippet.starts_with("{\"data\""));
+        assert!(e.to_string().contains("data.items[1].n"));
+        assert!(decode::<serde_json::Value>(b"{} trailing").is_err());
+    }
+}

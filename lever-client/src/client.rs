@@ -1,0 +1,514 @@
+//! The client, its builder, and the request loop (auth, rate limit, retries, tracing).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::{Method, StatusCode};
+use tracing::Instrument as _;
+
+use crate::__private::Body;
+use crate::auth::Auth;
+use crate::config::{Environment, RateLimit, RetryPolicy};
+use crate::error::Error;
+use crate::oauth::{OAuthCredentials, TokenStore};
+use crate::rate_limit::RateLimiter;
+use crate::raw::RawRequest;
+use crate::retry;
+use crate::secret::Secret;
+
+/// `lever-client/<version>`.
+pub(crate) const DEFAULT_USER_AGENT: &str = concat!("lever-client/", env!("CARGO_PKG_VERSION"));
+
+/// A Lever API client.
+///
+/// Cheap to clone: clones share one connection pool, one rate limiter and one OAuth token
+/// state (so concurrent tasks cause at most one token refresh). `Debug` never shows a secret.
+///
+/// ```no_run
+/// # fn demo() -> Result<(), lever_client::Error> {
+/// let client = lever_client::Client::builder().api_key("my-api-key").build()?;
+/// # let _ = client; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    auth: Auth,
+    limiter: Option<RateLimiter>,
+    rate_limit: RateLimit,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("auth", &self.inner.auth)
+            .field("rate_limit", &self.inner.rate_limit)
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+enum Credentials {
+    ApiKey(Secret),
+    OAuth(OAuthCredentials),
+}
+
+/// Builds a [`Client`]. Start with [`Client::builder`].
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    environment: Environment,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    user_agent: String,
+    rate_limit: RateLimit,
+    retry: RetryPolicy,
+    token_store: Option<Arc<dyn TokenStore>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials = match &self.credentials {
+            None => "None".to_owned(),
+            Some(Credentials::ApiKey(_)) => "ApiKey(\"***\")".to_owned(),
+            Some(Credentials::OAuth(c)) => format!("OAuth {{ client_id: {:?} }}", c.client_id),
+        };
+        f.debug_struct("ClientBuilder")
+            .field("credentials", &format_args!("{credentials}"))
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
+            .field("token_store", &self.token_store.is_some())
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            credentials: None,
+            environment: Environment::Production,
+            base_url: None,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            rate_limit: RateLimit::default(),
+            retry: RetryPolicy::default(),
+            token_store: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticates with an API key (HTTP Basic, key as user name, empty password).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::ApiKey(Secret::new(key.into())));
+        self
+    }
+
+    /// Authenticates with OAuth 2 bearer tokens, refreshed automatically.
+    pub fn oauth(mut self, credentials: OAuthCredentials) -> Self {
+        self.credentials = Some(Credentials::OAuth(credentials));
+        self
+    }
+
+    /// Selects the Lever environment (API base URL and default OAuth token URL).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Overrides the API base URL, e.g. `http://127.0.0.1:4010/v1` for the simulator. The path
+    /// (`/v1`) is kept; request paths are appended to it.
+    pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
+        self.base_url = Some(url.as_ref().to_owned());
+        self
+    }
+
+    /// Total time limit of one HTTP attempt (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time limit to establish a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `lever-client/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The client-side rate limit (default 10 requests/s, bursts of 20).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Disables the client-side rate limit.
+    pub fn no_rate_limit(self) -> Self {
+        self.rate_limit(RateLimit::disabled())
+    }
+
+    /// The retry policy (default: 4 attempts, 200 ms base delay, 10 s maximum delay).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Where refreshed OAuth tokens are persisted (Lever rotates refresh tokens).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// Builds the client. Fails without credentials, or with an invalid URL or setting.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = normalize_base_url(
+            self.base_url
+                .as_deref()
+                .unwrap_or(self.environment.base_url()),
+        )?;
+        let rl = self.rate_limit;
+        if rl.requests_per_second.is_nan() || rl.requests_per_second <= 0.0 || rl.burst == 0 {
+            return Err(Error::Config(format!(
+                "invalid rate limit {rl:?}: requests_per_second must be > 0 and burst ≥ 1"
+            )));
+        }
+        let mut retry = self.retry;
+        retry.max_attempts = retry.max_attempts.max(1);
+        if retry.jitter.is_nan() {
+            retry.jitter = 0.0;
+        }
+        retry.jitter = retry.jitter.clamp(0.0, 1.0);
+
+        let auth = match self.credentials {
+            None => {
+                return Err(Error::Config(
+                    "no credentials: call .api_key(..) or .oauth(..)".into(),
+                ))
+            }
+            Some(Credentials::ApiKey(key)) => Auth::api_key(&key)?,
+            Some(Credentials::OAuth(creds)) => {
+                Auth::oauth(creds, self.environment.token_url(), self.token_store)?
+            }
+        };
+
+        let mut default_headers = http::HeaderMap::new();
+        default_headers.insert(ACCEPT, http::HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .user_agent(self.user_agent)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .default_headers(default_headers)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                auth,
+                limiter: RateLimiter::new(rl),
+                rate_limit: rl,
+                retry,
+            }),
+        })
+    }
+}
+
+/// Validates a base URL and strips trailing slashes, so `/postings` joins to `.../v1/postings`.
+fn normalize_base_url(raw: &str) -> Result<String, Error> {
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| Error::Config(format!("invalid base URL {raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "invalid base URL {raw:?}: the scheme must be http or https"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
+        return Err(Error::Config(format!(
+            "invalid base URL {raw:?}: no query or fragment allowed"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "invalid base URL: credentials in the URL are not allowed; use .api_key(..)".into(),
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A successful response.
+pub(crate) struct Success {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The API base URL, without a trailing slash (e.g. `https://api.lever.co/v1`).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// A request to any Lever path (relative to the base URL, e.g. `/opportunities`), with the
+    /// same auth, rate limit and retries as typed calls.
+    pub fn request(&self, method: Method, path: impl AsRef<str>) -> RawRequest {
+        RawRequest::new(self.clone(), method, path.as_ref())
+    }
+
+    /// Joins a relative, already percent-encoded path (and query) to the base URL.
+    pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<url::Url, Error> {
+        if path.contains("://") {
+            return Err(Error::InvalidInput(format!(
+                "the path {path:?} must be relative to the base URL"
+            )));
+        }
+        let mut s = String::with_capacity(self.inner.base_url.len() + path.len() + 1);
+        s.push_str(&self.inner.base_url);
+        if !path.starts_with('/') {
+            s.push('/');
+        }
+        s.push_str(path);
+        let mut url = url::Url::parse(&s)
+            .map_err(|e| Error::InvalidInput(format!("invalid request path {path:?}: {e}")))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    /// Sends a request through rate limit, auth and retries; returns a 2xx response or the
+    /// error. Non-generic on purpose: every typed call funnels through here.
+    pub(crate) async fn execute(
+        &self,
+        method: &Method,
+        url: url::Url,
+        path_template: &str,
+        body: &Body,
+    ) -> Result<Success, Error> {
+        let span = tracing::info_span!(
+            "lever.request",
+            method = %method,
+            path = path_template,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        self.execute_in_span(method, url, body)
+            .instrument(span)
+            .await
+    }
+
+    async fn execute_in_span(
+        &self,
+        method: &Method,
+        url: url::Url,
+        body: &Body,
+    ) -> Result<Success, Error> {
+        let inner = &*self.inner;
+        let span = tracing::Span::current();
+        let start = tokio::time::Instant::now();
+        let mut attempt: u32 = 0;
+        let mut failures: u32 = 0;
+        let mut refreshed = false;
+        let json = match body {
+            Body::Json(v) => Some(Bytes::from(v.clone())),
+            _ => None,
+        };
+        let result = loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            if let Some(limiter) = &inner.limiter {
+                limiter.acquire().await;
+            }
+            let auth = match inner.auth.header(&inner.http).await {
+                Ok(a) => a,
+                Err(e) => break Err(e),
+            };
+            let mut rb = inner
+                .http
+                .request(method.clone(), url.clone())
+                .header(AUTHORIZATION, auth.value);
+            match body {
+                Body::None => {}
+                Body::Json(_) => {
+                    rb = rb
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(json.clone().unwrap_or_default());
+                }
+                Body::File(file) => match multipart(file) {
+                    Ok(form) => rb = rb.multipart(form),
+                    Err(e) => break Err(e),
+                },
+            }
+            let attempt_start = tokio::time::Instant::now();
+            let outcome = match rb.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    resp.bytes().await.map(|b| (status, headers, b))
+                }
+                Err(e) => Err(e),
+            };
+            let can_retry = failures + 1 < inner.retry.max_attempts;
+            match outcome {
+                Ok((status, headers, bytes)) => {
+                    span.record("status", status.as_u16());
+                    tracing::debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        elapsed_ms = attempt_start.elapsed().as_millis() as u64,
+                        "lever response"
+                    );
+                    if status.is_success() {
+                        break Ok(Success {
+                            status,
+                            body: bytes,
+                        });
+                    }
+                    if status == StatusCode::UNAUTHORIZED
+                        && !refreshed
+                        && inner.auth.can_refresh()
+                    {
+                        refreshed = true;
+                        tracing::info!(attempt, "401 Unauthorized: refreshing the access token");
+                        if let Err(e) = inner
+                            .auth
+                            .refresh_rejected(&inner.http, auth.generation)
+                            .await
+                        {
+                            break Err(e);
+                        }
+                        continue;
+                    }
+                    if can_retry && retry::should_retry_status(method, status) {
+                        failures += 1;
+                        let delay = retry::server_delay(&headers, inner.retry.max_delay)
+                            .unwrap_or_else(|| retry::backoff(&inner.retry, failures));
+                        tracing::warn!(
+                            attempt,
+                            status = status.as_u16(),
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying"
+                        );
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    break Err(Error::from_response(status, &bytes));
+                }
+                Err(e) => {
+                    if can_retry && retry::should_retry_transport(method, &e) {
+                        failures += 1;
+                        let delay = retry::backoff(&inner.retry, failures);
+                        tracing::warn!(
+                            attempt,
+                            error = %e,
+                            delay_ms = delay.as_millis() as u64,
+                            "transport error, retrying"
+                        );
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    break Err(Error::Transport(e));
+                }
+            }
+        };
+        span.record("duration_ms", start.elapsed().as_millis() as u64);
+        match &result {
+            Ok(_) => tracing::debug!("lever request done"),
+            Err(e) => tracing::debug!(error = %e, "lever request failed"),
+        }
+        result
+    }
+}
+
+fn multipart(file: &crate::FilePart) -> Result<reqwest::multipart::Form, Error> {
+    let len = file.bytes.len() as u64;
+    let mut part = reqwest::multipart::Part::stream_with_length(file.bytes.clone(), len)
+        .file_name(file.file_name.clone());
+    if let Some(ct) = &file.content_type {
+        part = part
+            .mime_str(ct)
+            .map_err(|_| Error::InvalidInput(format!("invalid content type {ct:?}")))?;
+    }
+    Ok(reqwest::multipart::Form::new().part("file", part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Client {
+        Client::builder().api_key("k").base_url(base).build().unwrap()
+    }
+
+    #[test]
+    fn base_url_keeps_v1() {
+        for base in ["http://h/v1", "http://h/v1/", "http://h/v1//"] {
+            let c = client(base);
+            assert_eq!(c.base_url(), "http://h/v1");
+            assert_eq!(
+                c.url("/postings", &[]).unwrap().as_str(),
+                "http://h/v1/postings"
+            );
+            assert_eq!(
+                c.url("postings/a%2Fb", &[("expand", "x"), ("expand", "y z")])
+                    .unwrap()
+                    .as_str(),
+                "http://h/v1/postings/a%2Fb?expand=x&expand=y+z"
+            );
+        }
+        assert_eq!(
+            Client::builder()
+                .api_key("k")
+                .environment(Environment::Sandbox)
+                .build()
+                .unwrap()
+                .base_url(),
+            "https://api.sandbox.lever.co/v1"
+        );
+        assert!(client("http://h/v1").url("https://evil/x", &[]).is_err());
+    }
+
+    #[test]
+    fn builder_errors() {
+        let e = Client::builder().build().unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        let e = Client::builder().api_key("k").base_url("not a url").build().unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        let e = Client::builder().api_key("k").base_url("ftp://x/v1").build().unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        let e = Client::builder().api_key("").build().unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        let e = Client::builder()
+            .api_key("k")
+            .rate_limit(RateLimit::new(0.0, 1))
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        assert!(Client::builder().api_key("k").no_rate_limit().build().is_ok());
+    }
+}

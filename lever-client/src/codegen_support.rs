@@ -1,0 +1,37 @@
+//! What generated code needs from the runtime besides the request plumbing in `__private`:
+//! re-exported crates (so user crates with generated overlays need no direct dependency on
+//! them), type-state markers, and small serde helpers.
+
+pub use bytes::Bytes;
+pub use futures::stream::BoxStream;
+pub use serde;
+pub use serde_json;
+
+/// Type state of a request builder whose action requires `perform_as` and has none yet:
+/// `.send()` is not available until `.perform_as(user)` is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerformAsMissing;
+
+/// Type state of a request builder whose required `perform_as` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerformAsSet;
+
+/// Reads an open enum's wire value: any string (unknown values are kept by the caller).
+pub fn deserialize_open_enum<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string enum value")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+    }
+    deserializer.deserialize_str(Visitor)
+}

@@ -1,0 +1,106 @@
+//! Token-bucket rate limiter shared by all clones of a client.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::config::RateLimit;
+
+/// A token bucket that hands out *reservations*: each caller takes one token immediately (the
+/// balance may go negative) and sleeps until its token has been refilled. Waiters are thus
+/// served in arrival order with exactly one timer each, and no busy loop.
+///
+/// A caller that is cancelled while waiting keeps its reservation (the bucket becomes
+/// slightly conservative, never too permissive).
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    state: Mutex<Bucket>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimiter {
+    /// `None` when the limit is disabled.
+    pub(crate) fn new(limit: RateLimit) -> Option<Self> {
+        if limit.is_disabled() {
+            return None;
+        }
+        let burst = f64::from(limit.burst.max(1));
+        Some(RateLimiter {
+            rate: limit.requests_per_second,
+            burst,
+            state: Mutex::new(Bucket {
+                tokens: burst,
+                last: Instant::now(),
+            }),
+        })
+    }
+
+    /// Waits until a request may be sent.
+    pub(crate) async fn acquire(&self) {
+        let wait = self.reserve();
+        if !wait.is_zero() {
+            tracing::debug!(wait_ms = wait.as_millis() as u64, "rate limit: waiting");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Takes one token and returns how long to wait for it.
+    fn reserve(&self) -> Duration {
+        let now = Instant::now();
+        // The state is plain numbers, always consistent: a poisoned lock is still usable.
+        let mut b = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.rate).min(self.burst);
+        b.last = now;
+        b.tokens -= 1.0;
+        if b.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-b.tokens / self.rate)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn burst_then_steady_rate() {
+        let rl = RateLimiter::new(RateLimit::new(10.0, 3)).unwrap();
+        let start = Instant::now();
+        for _ in 0..3 {
+            rl.acquire().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO, "burst passes at once");
+        rl.acquire().await;
+        let e = start.elapsed();
+        assert!(e >= Duration::from_millis(99) && e <= Duration::from_millis(101), "{e:?}");
+        for _ in 0..10 {
+            rl.acquire().await;
+        }
+        let e = start.elapsed();
+        assert!(e >= Duration::from_millis(1099) && e <= Duration::from_millis(1101), "{e:?}");
+        // After a quiet period the bucket refills, but only up to the burst.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let t = Instant::now();
+        for _ in 0..4 {
+            rl.acquire().await;
+        }
+        let e = t.elapsed();
+        assert!(e >= Duration::from_millis(99) && e <= Duration::from_millis(101), "{e:?}");
+    }
+
+    #[test]
+    fn disabled_is_none() {
+        assert!(RateLimiter::new(RateLimit::disabled()).is_none());
+    }
+}

@@ -1,0 +1,127 @@
+//! [`TriggerEvent`]: one occurrence of a trigger, from a webhook or from polling.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Trigger;
+use crate::webhooks::WebhookEvent;
+use crate::Timestamp;
+
+/// One occurrence of a [`Trigger`] for one connected account.
+///
+/// Serialisable (the trigger by its snake_case name), so it can be queued and handled
+/// elsewhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerEvent {
+    /// The trigger that fired.
+    #[serde(with = "trigger_name")]
+    pub trigger: Trigger,
+    /// The connected account (your ID for the Lever account the event belongs to).
+    pub account: String,
+    /// What fired it.
+    pub payload: TriggerPayload,
+    /// A key that is the same for repeated deliveries of the same occurrence (a webhook
+    /// retry, a polled item seen twice): use it to make handlers idempotent.
+    pub dedup_key: String,
+}
+
+/// What fired a trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source", content = "value", rename_all = "snake_case")]
+pub enum TriggerPayload {
+    /// A native webhook delivery.
+    Webhook(WebhookEvent),
+    /// An item returned by polling a list action.
+    Polled {
+        /// The item as Lever returned it (decode it with [`TriggerEvent::item_as`]).
+        item: Value,
+        /// The item's `id`.
+        id: String,
+        /// The item's cursor value (e.g. its `updatedAt`).
+        cursor: Timestamp,
+    },
+}
+
+impl TriggerEvent {
+    /// An event fired by a webhook delivery; the dedup key is the trigger name and the
+    /// delivery's `token`.
+    pub fn from_webhook(trigger: Trigger, account: impl Into<String>, event: WebhookEvent) -> Self {
+        let dedup_key = format!("{}:webhook:{}", trigger.name(), event.token());
+        TriggerEvent {
+            trigger,
+            account: account.into(),
+            payload: TriggerPayload::Webhook(event),
+            dedup_key,
+        }
+    }
+
+    /// An event fired by a polled item; the dedup key is the trigger name, the item's ID and
+    /// its cursor value.
+    pub fn polled(
+        trigger: Trigger,
+        account: impl Into<String>,
+        item: Value,
+        id: impl Into<String>,
+        cursor: Timestamp,
+    ) -> Self {
+        let id = id.into();
+        let dedup_key = format!("{}:poll:{}:{}", trigger.name(), id, cursor);
+        TriggerEvent {
+            trigger,
+            account: account.into(),
+            payload: TriggerPayload::Polled { item, id, cursor },
+            dedup_key,
+        }
+    }
+
+    /// Decodes the polled item as a model type, e.g. `lever_client::models::Posting`.
+    ///
+    /// Fails for a webhook payload (use [`TriggerEvent::webhook`] instead) or when the item
+    /// does not have the shape of `T`.
+    pub fn item_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        self.payload.item_as()
+    }
+
+    /// The webhook delivery, when a webhook fired the trigger.
+    pub fn webhook(&self) -> Option<&WebhookEvent> {
+        match &self.payload {
+            TriggerPayload::Webhook(event) => Some(event),
+            TriggerPayload::Polled { .. } => None,
+        }
+    }
+}
+
+impl TriggerPayload {
+    /// Decodes the polled item as `T`; fails for a webhook payload.
+    pub fn item_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        match self {
+            TriggerPayload::Polled { item, .. } => T::deserialize(item),
+            TriggerPayload::Webhook(event) => Err(<serde_json::Error as serde::de::Error>::custom(
+                format_args!(
+                    "the trigger was fired by the webhook event `{}`, not by a polled item",
+                    event.name()
+                ),
+            )),
+        }
+    }
+}
+
+/// Serde for [`Trigger`] as its snake_case name.
+pub mod trigger_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::triggers::Trigger;
+
+    /// Writes the trigger's snake_case name.
+    pub fn serialize<S: Serializer>(trigger: &Trigger, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(trigger.name())
+    }
+
+    /// Reads a trigger from its snake_case name.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Trigger, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Trigger::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown trigger `{name}`")))
+    }
+}

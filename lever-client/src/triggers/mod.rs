@@ -1,0 +1,6 @@
+//! The triggers registry.
+
+mod source;
+
+pub use crate::generated::registry::Trigger;
+pub use source::{PollEmit, PollRule, TriggerSource, UnknownTrigger};

@@ -1,0 +1,73 @@
+//! The envelope every Lever webhook delivery shares, generic over its `data`.
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::Timestamp;
+
+/// One webhook delivery: Lever's envelope around an event's `data`.
+///
+/// The `event` name is not stored here: it is the variant of
+/// [`WebhookEvent`](crate::webhooks::WebhookEvent) that holds the delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery<D> {
+    /// The event's unique ID, when Lever sends one (documented, rarely present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// A random string, fresh for each delivery; signed together with `triggered_at`.
+    pub token: String,
+    /// When the event fired (milliseconds since the epoch).
+    pub triggered_at: Timestamp,
+    /// Lowercase hex HMAC-SHA256 of `token + triggeredAt`, present when a signing token exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The event's data.
+    pub data: D,
+}
+
+/// An event this version of the spec does not know, kept whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownEvent {
+    /// The `event` field.
+    pub event: String,
+    /// The whole delivery body as JSON.
+    pub raw: serde_json::Value,
+}
+
+impl UnknownEvent {
+    /// Keeps an unknown delivery.
+    pub fn new(event: String, raw: serde_json::Value) -> Self {
+        UnknownEvent { event, raw }
+    }
+
+    /// The delivery's `token`, if it has one.
+    pub fn token(&self) -> &str {
+        self.raw
+            .get("token")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The delivery's `triggeredAt`, if it has a valid one.
+    pub fn triggered_at(&self) -> Option<Timestamp> {
+        self.raw
+            .get("triggeredAt")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+}
+
+/// Serialises a known delivery with its `event` name, as Lever sends it.
+#[doc(hidden)]
+pub fn serialize_delivery<D: Serialize, S: Serializer>(
+    event: &str,
+    delivery: &Delivery<D>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct WithEvent<'a, D> {
+        event: &'a str,
+        #[serde(flatten)]
+        delivery: &'a Delivery<D>,
+    }
+    WithEvent { event, delivery }.serialize(serializer)
+}

@@ -1,0 +1,169 @@
+//! Receiving Lever webhooks: verify the signature, parse a typed [`WebhookEvent`].
+//!
+//! Lever POSTs a JSON body to your HTTPS endpoint:
+//!
+//! ```json
+//! {"triggeredAt": 1431454330072, "event": "candidateStageChange",
+//!  "token": "<random 48 characters>", "signature": "<64 lowercase hex>",
+//!  "data": {"opportunityId": "…", "toStageId": "…", "fromStageId": "…"}}
+//! ```
+//!
+//! The `signature` is the lowercase hex HMAC-SHA256 of `token` followed by `triggeredAt` (as
+//! the base-10 integer in the JSON), keyed with the webhook's **signature token** (shown in
+//! Lever's settings, or returned once when a webhook is created through the API). The raw
+//! body is not signed and there is no signature header.
+//!
+//! * [`verify`], [`parse`] and [`verify_and_parse`] for one signature token and no options;
+//! * [`Verifier`] for several tokens, a body limit, a maximum age and deduplication;
+//! * [`sign`] and [`signed_delivery`] to build signed deliveries in your own tests;
+//! * with the `axum` feature, `webhooks::axum::router` serves a route that verifies, parses
+//!   and dispatches deliveries to a [`Dispatcher`](crate::triggers::Dispatcher).
+//!
+//! Answer Lever with a 2xx only once the delivery is handled: anything else (3xx included)
+//! makes Lever retry, a few times with growing gaps. Expect duplicates and out-of-order
+//! deliveries, and re-read the resource through the API: the `data` is only a pointer.
+//!
+//! ```
+//! use lever_client::webhooks::{self, WebhookEvent};
+//!
+//! let body = webhooks::signed_delivery(
+//!     "signature-token",
+//!     "candidateStageChange",
+//!     serde_json::json!({"opportunityId": "opp-1", "toStageId": "offer"}),
+//! );
+//! match webhooks::verify_and_parse("signature-token", &body).unwrap() {
+//!     WebhookEvent::CandidateStageChange(delivery) => {
+//!         assert_eq!(delivery.data.to_stage_id.as_deref(), Some("offer"));
+//!     }
+//!     other => panic!("unexpected {}", other.name()),
+//! }
+//! assert!(webhooks::verify("another-token", &body).is_err());
+//! ```
+
+mod delivery;
+mod error;
+mod signature;
+mod verifier;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+
+use rand::Rng as _;
+use serde_json::Value;
+
+pub use crate::generated::events::WebhookEvent;
+pub use delivery::{serialize_delivery, Delivery, UnknownEvent};
+pub use error::WebhookError;
+pub use signature::sign;
+pub use verifier::{Verifier, DEFAULT_FUTURE_TOLERANCE, DEFAULT_MAX_BODY_BYTES};
+
+use crate::Timestamp;
+
+/// Verifies a delivery's signature against one signature token.
+///
+/// Reads `token`, `triggeredAt` (which must be a JSON integer) and `signature` (64 hex
+/// characters) from the JSON body and checks, in constant time, that the signature is the
+/// HMAC-SHA256 of `token + triggeredAt` keyed with `signature_token`. `data` is not decoded.
+/// There is no body limit, age check or dedup here: use [`Verifier`] for those.
+pub fn verify(signature_token: &str, body: &[u8]) -> Result<(), WebhookError> {
+    let value = parse_json(body)?;
+    verify_value(signature_token, &value)
+}
+
+/// Parses a delivery body into a typed [`WebhookEvent`] **without** verifying it.
+///
+/// Unknown events are kept as [`WebhookEvent::Unknown`] with their raw JSON.
+pub fn parse(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    event_from_value(parse_json(body)?)
+}
+
+/// Verifies a delivery against one signature token, then parses it (the JSON is parsed once).
+pub fn verify_and_parse(signature_token: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    let value = parse_json(body)?;
+    verify_value(signature_token, &value)?;
+    event_from_value(value)
+}
+
+/// Builds a complete signed delivery body, as Lever would send it: a random 48-character
+/// `token`, the current time as `triggeredAt`, and the signature. For tests.
+///
+/// ```
+/// let body = lever_client::webhooks::signed_delivery("key", "contactCreated", serde_json::json!({"contactId": "c1"}));
+/// assert!(lever_client::webhooks::verify("key", &body).is_ok());
+/// ```
+pub fn signed_delivery(signature_token: &str, event: &str, data: Value) -> Vec<u8> {
+    signed_delivery_with(
+        signature_token,
+        event,
+        &random_token(),
+        Timestamp::now().as_millis(),
+        data,
+    )
+}
+
+/// Builds a signed delivery body with a given `token` and `triggered_at`. For tests.
+pub fn signed_delivery_with(
+    signature_token: &str,
+    event: &str,
+    token: &str,
+    triggered_at: i64,
+    data: Value,
+) -> Vec<u8> {
+    let body = serde_json::json!({
+        "triggeredAt": triggered_at,
+        "event": event,
+        "token": token,
+        "signature": sign(signature_token, token, triggered_at),
+        "data": data,
+    });
+    body.to_string().into_bytes()
+}
+
+/// A random 48-character delivery token (lowercase hex), like Lever's.
+pub fn random_token() -> String {
+    let bytes: [u8; 24] = rand::thread_rng().gen();
+    hex::encode(bytes)
+}
+
+fn verify_value(signature_token: &str, value: &Value) -> Result<(), WebhookError> {
+    let fields = signature::signed_fields(value)?;
+    if signature::matches(
+        signature_token,
+        fields.token,
+        fields.triggered_at,
+        &fields.signature,
+    ) {
+        Ok(())
+    } else {
+        Err(WebhookError::SignatureMismatch)
+    }
+}
+
+/// Parses a body as JSON.
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, WebhookError> {
+    serde_json::from_slice(body).map_err(|e| WebhookError::InvalidJson {
+        message: e.to_string(),
+    })
+}
+
+/// Decodes a parsed body into a typed event, with envelope errors made precise.
+pub(crate) fn event_from_value(value: Value) -> Result<WebhookEvent, WebhookError> {
+    let Value::Object(map) = &value else {
+        return Err(WebhookError::UnknownShape {
+            message: format!("expected a JSON object, got {}", signature::kind(&value)),
+        });
+    };
+    match map.get("event") {
+        None | Some(Value::Null) => return Err(WebhookError::MissingField("event")),
+        Some(Value::String(_)) => {}
+        Some(other) => {
+            return Err(WebhookError::InvalidField {
+                field: "event",
+                reason: format!("expected a string, got {}", signature::kind(other)),
+            })
+        }
+    }
+    WebhookEvent::from_value(value).map_err(|e| WebhookError::UnknownShape {
+        message: e.to_string(),
+    })
+}

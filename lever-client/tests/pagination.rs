@@ -1,0 +1,153 @@
+//! `stream_items` follows opaque `next` tokens across pages.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures::StreamExt;
+use lever_client::{Error, Page};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+
+const TOTAL: usize = 8;
+const PER_PAGE: usize = 3;
+
+#[derive(Clone, Default)]
+struct Seen {
+    offsets: Arc<Mutex<Vec<Option<String>>>>,
+    queries: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    fail_page: Option<usize>,
+}
+
+/// Lever-style token: URL-encoded JSON `[sortKey, timestamp, id]`.
+fn token(index: usize) -> String {
+    let raw = json!([index, 1491435120000i64 + index as i64, format!("uuid-{index}")]).to_string();
+    utf8_percent_encode(&raw, NON_ALPHANUMERIC).to_string()
+}
+
+async fn list(
+    State(seen): State<Seen>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Result<Json<Value>, (axum::http::StatusCode, Json<Value>)> {
+    let offset = q.iter().find(|(k, _)| k == "offset").map(|(_, v)| v.clone());
+    let page_no = seen.offsets.lock().unwrap().len();
+    seen.offsets.lock().unwrap().push(offset.clone());
+    seen.queries.lock().unwrap().push(q.iter().cloned().collect());
+    if seen.fail_page == Some(page_no) {
+        return Err((
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"code": "InternalError", "message": "boom"})),
+        ));
+    }
+    let start = match offset {
+        None => 0,
+        Some(t) => {
+            let decoded = percent_decode_str(&t).decode_utf8().unwrap();
+            let v: Value = serde_json::from_str(&decoded).expect("the token came back unchanged");
+            v[0].as_u64().unwrap() as usize
+        }
+    };
+    let end = (start + PER_PAGE).min(TOTAL);
+    let data: Vec<Value> = (start..end).map(|i| json!({"id": format!("item-{i}")})).collect();
+    let mut body = json!({"data": data, "hasNext": end < TOTAL});
+    if end < TOTAL {
+        body["next"] = json!(token(end)); // absent on the last page, like Lever
+    }
+    Ok(Json(body))
+}
+
+async fn start(seen: Seen) -> lever_client::Client {
+    let base = common::serve(Router::new().route("/v1/postings", get(list)).with_state(seen)).await;
+    common::api_key_client(&base)
+}
+
+fn request() -> lever_client::__private::ApiRequest {
+    let mut req = common::get("/postings");
+    req.query = vec![
+        ("limit", PER_PAGE.to_string()),
+        ("expand", "owner".into()),
+        ("offset", "stale-offset-from-caller".into()),
+    ];
+    req
+}
+
+#[tokio::test]
+async fn stream_yields_every_item_once_in_order() {
+    let seen = Seen::default();
+    // Drop the caller's offset to start from the first page.
+    let client = start(seen.clone()).await;
+    let mut req = request();
+    req.query.retain(|(k, _)| *k != "offset");
+
+    let items: Vec<Value> = client
+        .stream_items::<Value>(req)
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    let ids: Vec<String> = items
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..TOTAL).map(|i| format!("item-{i}")).collect();
+    assert_eq!(ids, expected);
+
+    let offsets = seen.offsets.lock().unwrap().clone();
+    assert_eq!(offsets, vec![None, Some(token(3)), Some(token(6))]);
+    for q in seen.queries.lock().unwrap().iter() {
+        assert_eq!(q["limit"], "3", "other query parameters are kept: {q:?}");
+        assert_eq!(q["expand"], "owner");
+    }
+}
+
+#[tokio::test]
+async fn next_replaces_existing_offset() {
+    let seen = Seen::default();
+    let client = start(seen.clone()).await;
+    // The caller's offset is used for the first request, then replaced (never duplicated).
+    let mut req = request();
+    req.query.retain(|(k, _)| *k != "offset");
+    req.query.push(("offset", token(3)));
+    let n = client
+        .stream_items::<Value>(req)
+        .filter_map(|r| async move { r.ok() })
+        .count()
+        .await;
+    assert_eq!(n, TOTAL - 3);
+    assert_eq!(
+        seen.offsets.lock().unwrap().clone(),
+        vec![Some(token(3)), Some(token(6))]
+    );
+}
+
+#[tokio::test]
+async fn error_mid_stream_is_yielded_then_ends() {
+    let seen = Seen {
+        fail_page: Some(1),
+        ..Seen::default()
+    };
+    let client = start(seen.clone()).await;
+    let mut req = request();
+    req.query.retain(|(k, _)| *k != "offset");
+    let results: Vec<Result<Value, Error>> = client.stream_items(req).collect().await;
+    assert_eq!(results.len(), PER_PAGE + 1);
+    assert!(results[..PER_PAGE].iter().all(Result::is_ok));
+    let e = results[PER_PAGE].as_ref().unwrap_err();
+    assert_eq!(e.code(), Some("InternalError"));
+    assert_eq!(seen.offsets.lock().unwrap().len(), 2, "no request after the error");
+}
+
+#[tokio::test]
+async fn send_page_returns_one_page() {
+    let seen = Seen::default();
+    let client = start(seen).await;
+    let mut req = request();
+    req.query.retain(|(k, _)| *k != "offset");
+    let page: Page<Value> = client.send_page(req).await.unwrap();
+    assert_eq!(page.data.len(), PER_PAGE);
+    assert!(page.has_next);
+    assert_eq!(page.next.as_deref(), Some(token(3).as_str()));
+}
