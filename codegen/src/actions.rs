@@ -21,6 +21,42 @@ pub(crate) fn resource_struct(resource: &str) -> proc_macro2::Ident {
     pascal_ident(resource)
 }
 
+/// The request builders of these actions.
+pub(crate) fn builders(cx: &Context<'_>, actions: &[&Action]) -> TokenStream {
+    let builders = actions.iter().map(|a| builder(cx, a));
+    quote!(#(#builders)*)
+}
+
+/// An extension trait adding `actions` to an existing resource accessor of `lever_client`.
+pub(crate) fn resource_extension(
+    cx: &Context<'_>,
+    trait_name: &proc_macro2::Ident,
+    resource: &str,
+    actions: &[&Action],
+) -> TokenStream {
+    let accessor = resource_struct(resource);
+    let methods: Vec<AccessorMethod> = actions
+        .iter()
+        .map(|a| accessor_method(cx, a, quote!(self.client())))
+        .collect();
+    let docs = methods.iter().map(|m| &m.doc);
+    let signatures: Vec<_> = methods.iter().map(|m| &m.signature).collect();
+    let bodies = methods.iter().map(|m| &m.body);
+    let trait_doc = format!(
+        " Actions an overlay adds to `client.{resource}()`; bring this trait into scope to call them."
+    );
+    quote! {
+        #[doc = #trait_doc]
+        pub trait #trait_name {
+            #(#docs #signatures;)*
+        }
+
+        impl #trait_name for ::lever_client::resources::#accessor<'_> {
+            #(#signatures { #bodies })*
+        }
+    }
+}
+
 /// Everything inside the generated `resources` module for these actions, grouped by resource.
 pub(crate) fn resource_items(cx: &Context<'_>, resource: &str, actions: &[&Action]) -> TokenStream {
     let accessor = resource_struct(resource);
@@ -33,7 +69,9 @@ pub(crate) fn resource_items(cx: &Context<'_>, resource: &str, actions: &[&Actio
     let accessor_doc = doc_attrs(&format!(
         "{doc}\n\nGet one with `client.{resource}()`; each method starts one request."
     ));
-    let methods = actions.iter().map(|a| accessor_method(cx, a));
+    let methods = actions
+        .iter()
+        .map(|a| accessor_method(cx, a, quote!(self.client)).inherent());
     let builders = actions.iter().map(|a| builder(cx, a));
     quote! {
         #accessor_doc
@@ -46,6 +84,11 @@ pub(crate) fn resource_items(cx: &Context<'_>, resource: &str, actions: &[&Actio
             /// Wraps a client; `client.resource()` is the usual way in.
             pub fn new(client: &'a ::lever_client::Client) -> Self {
                 #accessor { client }
+            }
+
+            /// The client this accessor sends through.
+            pub fn client(&self) -> &'a ::lever_client::Client {
+                self.client
             }
 
             #(#methods)*
@@ -113,12 +156,31 @@ fn perform_as_type(cx: &Context<'_>) -> TokenStream {
     }
 }
 
-fn accessor_method(cx: &Context<'_>, action: &Action) -> TokenStream {
+/// An accessor method's signature (with docs) and body; `client` is the expression that gives
+/// `&Client` inside the method.
+pub(crate) struct AccessorMethod {
+    pub doc: TokenStream,
+    pub signature: TokenStream,
+    pub body: TokenStream,
+}
+
+impl AccessorMethod {
+    pub(crate) fn inherent(&self) -> TokenStream {
+        let AccessorMethod {
+            doc,
+            signature,
+            body,
+        } = self;
+        quote!(#doc pub #signature { #body })
+    }
+}
+
+pub(crate) fn accessor_method(cx: &Context<'_>, action: &Action, client: TokenStream) -> AccessorMethod {
     let method = snake_ident(&action.name);
     let builder = builder_name(action);
     let doc = doc_attrs(&action_doc(action));
     let mut args = Vec::new();
-    let mut inits = vec![quote!(client: ::std::clone::Clone::clone(self.client))];
+    let mut inits = vec![quote!(client: ::std::clone::Clone::clone(#client))];
     for param in action.path_params.iter().chain(required_query(action)) {
         let id = snake_ident(&param.name);
         let ty = arg_type(cx, &param.ty);
@@ -150,11 +212,10 @@ fn accessor_method(cx: &Context<'_>, action: &Action) -> TokenStream {
     } else {
         quote!(#builder)
     };
-    quote! {
-        #doc
-        pub fn #method(&self, #(#args),*) -> #ret {
-            #builder { #(#inits,)* }
-        }
+    AccessorMethod {
+        doc,
+        signature: quote!(fn #method(&self, #(#args),*) -> #ret),
+        body: quote!(#builder { #(#inits,)* }),
     }
 }
 

@@ -17,9 +17,10 @@ pub mod diff;
 mod events;
 mod models;
 mod names;
+pub mod overlay;
 mod registry;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use lever_spec::{Action, Spec};
 use proc_macro2::TokenStream;
@@ -160,12 +161,7 @@ pub fn generate_extension(spec: &Spec, trait_name: &str) -> Result<String, Gener
     ))
 }
 
-/// Names of the types an overlay adds (types in `extended` that are not in `base`).
-pub fn added_types<'a>(base: &Spec, extended: &'a Spec) -> BTreeSet<&'a str> {
-    extended
-        .types
-        .keys()
-        .filter(|name| !base.types.contains_key(*name))
-        .map(String::as_str)
-        .collect()
+/// Generates the code for an overlay merged over `base` (see [`overlay::overlay_tokens`]).
+pub fn generate_overlay(base: &Spec, merged: &Spec, trait_name: &str) -> Result<String, GenerateError> {
+    format_tokens(overlay::overlay_tokens(base, merged, trait_name))
 }

@@ -532,14 +532,14 @@ fn check_expandable(
     sink: &mut Sink,
 ) {
     match ty {
-        TypeRef::Expandable(name) => {
-            if !matches!(kinds.get(name.as_str()), Some(TypeAstKind::Object { .. })) {
-                sink.error(
-                    &at.location,
-                    &at.path,
-                    format!("`expandable<{name}>` must name an object type"),
-                );
-            }
+        TypeRef::Expandable(name)
+            if !matches!(kinds.get(name.as_str()), Some(TypeAstKind::Object { .. })) =>
+        {
+            sink.error(
+                &at.location,
+                &at.path,
+                format!("`expandable<{name}>` must name an object type"),
+            );
         }
         TypeRef::List(inner) | TypeRef::Map(inner) => check_expandable(inner, kinds, at, sink),
         _ => {}
@@ -773,15 +773,13 @@ impl<'a> Resolver<'a> {
             }
             Some(Body { ty, format })
         });
-        if let (Some(Method::Get | Method::Delete), Some(b)) = (method, &action.body) {
+        // Lever's DELETE /requisition_fields/{id}/options takes a body, so only GET is refused.
+        if let (Some(Method::Get), Some(b)) = (method, &action.body) {
             sink.error_help(
                 &b.ty.location,
                 &b.ty.path,
-                format!(
-                    "a {} action cannot have a body",
-                    method.map(Method::as_str).unwrap_or_default()
-                ),
-                "remove `body`, or use POST or PUT",
+                "a GET action cannot have a body",
+                "remove `body`, or use POST, PUT or DELETE",
             );
         }
         let response = match &action.response {

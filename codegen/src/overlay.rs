@@ -1,0 +1,108 @@
+//! Code for an overlay, generated into a user's crate: the types the overlay adds or extends,
+//! its new actions, and extension traits that make them reachable from `lever_client::Client`
+//! exactly like the built-in ones.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lever_spec::{Action, Spec};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::actions;
+use crate::context::Context;
+use crate::models;
+
+/// What an overlay changed relative to the base spec.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OverlayDelta {
+    /// Types the overlay adds, or extends with fields or enum values (regenerated locally).
+    pub types: BTreeSet<String>,
+    /// Resources the overlay adds.
+    pub new_resources: BTreeSet<String>,
+    /// New actions of resources that already exist, by resource.
+    pub extended_resources: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Compares the merged spec with the base spec.
+pub fn overlay_delta(base: &Spec, merged: &Spec) -> OverlayDelta {
+    let mut delta = OverlayDelta::default();
+    for (name, def) in &merged.types {
+        match base.types.get(name) {
+            Some(old) if old.kind == def.kind => {}
+            _ => {
+                delta.types.insert(name.clone());
+            }
+        }
+    }
+    for (name, resource) in &merged.resources {
+        match base.resources.get(name) {
+            None => {
+                delta.new_resources.insert(name.clone());
+            }
+            Some(old) => {
+                let added: BTreeSet<String> = resource
+                    .actions
+                    .keys()
+                    .filter(|a| !old.actions.contains_key(*a))
+                    .cloned()
+                    .collect();
+                if !added.is_empty() {
+                    delta.extended_resources.insert(name.clone(), added);
+                }
+            }
+        }
+    }
+    delta
+}
+
+/// Tokens for an overlay: `models` (added and extended types), `resources` (new accessors,
+/// builders and per-resource extension traits) and the client extension trait `trait_name`.
+pub fn overlay_tokens(base: &Spec, merged: &Spec, trait_name: &str) -> TokenStream {
+    let delta = overlay_delta(base, merged);
+    let cx = Context::new(merged, delta.types.iter().map(String::as_str).collect());
+    let models = models::models(&cx);
+
+    let mut items = Vec::new();
+    for resource in &delta.new_resources {
+        let list: Vec<&Action> = merged.resources[resource].actions.values().collect();
+        items.push(actions::resource_items(&cx, resource, &list));
+    }
+    for (resource, names) in &delta.extended_resources {
+        let list: Vec<&Action> = names
+            .iter()
+            .filter_map(|a| merged.action(resource, a))
+            .collect();
+        let ext = format_ident!("{}{}", trait_name, lever_spec::naming::pascal(resource));
+        items.push(actions::builders(&cx, &list));
+        items.push(actions::resource_extension(&cx, &ext, resource, &list));
+    }
+    let new_resources: Vec<_> = delta
+        .new_resources
+        .iter()
+        .map(|r| &merged.resources[r])
+        .collect();
+    let accessors = actions::client_accessors(
+        &new_resources,
+        &crate::Accessors::ExtensionTrait(trait_name.to_string()),
+    );
+    let reexports = delta.extended_resources.keys().map(|resource| {
+        let ext = format_ident!("{}{}", trait_name, lever_spec::naming::pascal(resource));
+        quote!(pub use resources::#ext;)
+    });
+    quote! {
+        /// Types this overlay adds or extends.
+        #[allow(clippy::too_many_arguments, clippy::large_enum_variant, dead_code)]
+        pub mod models {
+            #models
+        }
+
+        /// Accessors, request builders and extension traits for this overlay's actions.
+        #[allow(clippy::too_many_arguments, dead_code)]
+        pub mod resources {
+            #(#items)*
+        }
+
+        #accessors
+        #(#reexports)*
+    }
+}
