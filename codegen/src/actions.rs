@@ -175,7 +175,11 @@ impl AccessorMethod {
     }
 }
 
-pub(crate) fn accessor_method(cx: &Context<'_>, action: &Action, client: TokenStream) -> AccessorMethod {
+pub(crate) fn accessor_method(
+    cx: &Context<'_>,
+    action: &Action,
+    client: TokenStream,
+) -> AccessorMethod {
     let method = snake_ident(&action.name);
     let builder = builder_name(action);
     let doc = doc_attrs(&action_doc(action));

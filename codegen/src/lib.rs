@@ -162,6 +162,10 @@ pub fn generate_extension(spec: &Spec, trait_name: &str) -> Result<String, Gener
 }
 
 /// Generates the code for an overlay merged over `base` (see [`overlay::overlay_tokens`]).
-pub fn generate_overlay(base: &Spec, merged: &Spec, trait_name: &str) -> Result<String, GenerateError> {
+pub fn generate_overlay(
+    base: &Spec,
+    merged: &Spec,
+    trait_name: &str,
+) -> Result<String, GenerateError> {
     format_tokens(overlay::overlay_tokens(base, merged, trait_name))
 }

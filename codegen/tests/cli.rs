@@ -63,7 +63,12 @@ fn list_json_has_actions_events_and_triggers() {
     assert_eq!(find("postings", "update")["method"], "POST");
     assert_eq!(value["events"].as_array().map(Vec::len), Some(10));
     let triggers = value["triggers"].as_array().expect("triggers");
-    for title in ["Candidate Created", "Candidate Updated", "Posting Created", "Posting Updated"] {
+    for title in [
+        "Candidate Created",
+        "Candidate Updated",
+        "Posting Created",
+        "Posting Updated",
+    ] {
         assert!(triggers.iter().any(|t| t["title"] == title), "{title}");
     }
     let posting_created = triggers
@@ -100,11 +105,26 @@ fn diff_marks_breaking_changes() {
         new.to_str().expect("utf-8"),
     ]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("BREAKING action `gone` removed"), "{stdout}");
-    assert!(stdout.contains("BREAKING `Thing`: `size` type `integer` -> `string`"), "{stdout}");
-    assert!(stdout.contains("BREAKING type `Thing`: required field `name` added"), "{stdout}");
-    assert!(stdout.contains("BREAKING enum `Color`: value `blue` removed"), "{stdout}");
-    assert!(stdout.contains("ok       enum `Color`: value `green` added"), "{stdout}");
+    assert!(
+        stdout.contains("BREAKING action `gone` removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("BREAKING `Thing`: `size` type `integer` -> `string`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("BREAKING type `Thing`: required field `name` added"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("BREAKING enum `Color`: value `blue` removed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok       enum `Color`: value `green` added"),
+        "{stdout}"
+    );
     assert!(stdout.contains("ok       action `list` added"), "{stdout}");
 }
 

@@ -31,8 +31,11 @@ fn generate(name: &str) -> String {
         let text = std::fs::read_to_string(&path).expect("fixture readable");
         (PathBuf::from(format!("fixtures/{file}")), text)
     };
-    let spec = lever_spec::from_sources(vec![read("api.yaml"), read(&format!("{name}.yaml"))], vec![])
-        .unwrap_or_else(|err| panic!("fixture {name} is invalid:\n{err}"));
+    let spec = lever_spec::from_sources(
+        vec![read("api.yaml"), read(&format!("{name}.yaml"))],
+        vec![],
+    )
+    .unwrap_or_else(|err| panic!("fixture {name} is invalid:\n{err}"));
     let trait_name = format!("{}Ext", lever_spec::naming::pascal(name));
     lever_codegen::generate_extension(&spec, &trait_name).expect("generates")
 }
@@ -77,7 +80,11 @@ fn expand_twice_is_byte_identical() {
             .arg("expand")
             .output()
             .expect("lever-codegen runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     };
     let first = run();
@@ -91,7 +98,11 @@ fn every_action_links_to_lever_docs() {
     let source = lever_codegen::generate_client(&spec).expect("generates");
     for (_, action) in spec.actions() {
         if let Some(url) = &action.docs {
-            assert!(source.contains(url.as_str()), "{} docs link missing", action.full_name());
+            assert!(
+                source.contains(url.as_str()),
+                "{} docs link missing",
+                action.full_name()
+            );
         }
         let builder = format!(
             "pub struct {}{}Request",

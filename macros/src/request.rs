@@ -73,7 +73,11 @@ fn find<'a>(spec: &'a Spec, method: &str, path: &str) -> Option<&'a Action> {
 }
 
 fn describe_arguments(action: &Action) -> String {
-    let mut names: Vec<String> = action.path_params.iter().map(|p| format!("`{}`", p.name)).collect();
+    let mut names: Vec<String> = action
+        .path_params
+        .iter()
+        .map(|p| format!("`{}`", p.name))
+        .collect();
     names.extend(
         action
             .query
@@ -104,7 +108,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
         return syn::Error::new(
             args.method.span(),
-            format!("`{}` is not an HTTP method; use GET, POST, PUT, PATCH or DELETE", args.method),
+            format!(
+                "`{}` is not an HTTP method; use GET, POST, PUT, PATCH or DELETE",
+                args.method
+            ),
         )
         .to_compile_error();
     }
@@ -119,7 +126,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         return syn::Error::new(args.path.span(), message).to_compile_error();
     };
     let expected = action.path_params.len()
-        + action.query.iter().filter(|p| p.required && !p.repeated).count()
+        + action
+            .query
+            .iter()
+            .filter(|p| p.required && !p.repeated)
+            .count()
         + usize::from(action.body.is_some());
     if args.args.len() != expected {
         let span = args

@@ -24,7 +24,12 @@ fn unknown_enum_values_are_kept_and_reserialised_unchanged() {
         json!({"id": "t1", "state": "archived-by-robot"})
     );
     // FromStr, Display and serde agree, for known and unknown values alike.
-    for wire in ["published", "non-confidential", "super admin", "something-new"] {
+    for wire in [
+        "published",
+        "non-confidential",
+        "super admin",
+        "something-new",
+    ] {
         let parsed: ThingState = wire.parse().expect("infallible");
         assert_eq!(parsed.to_string(), wire);
         assert_eq!(parsed.as_str(), wire);
@@ -32,7 +37,10 @@ fn unknown_enum_values_are_kept_and_reserialised_unchanged() {
         assert_eq!(from_json, parsed);
         assert_eq!(serde_json::to_value(&parsed).expect("encodes"), json!(wire));
     }
-    assert_eq!(ThingState::from("non-confidential"), ThingState::NonConfidential);
+    assert_eq!(
+        ThingState::from("non-confidential"),
+        ThingState::NonConfidential
+    );
     assert_eq!(ThingState::from("super admin"), ThingState::SuperAdmin);
     assert!(serde_json::from_value::<ThingState>(json!(3)).is_err());
 }
@@ -52,7 +60,10 @@ fn absent_and_null_are_kept_apart() {
     assert_eq!(null.absent_or_null, Some(None));
 
     let value = all(json!({"required": "r", "maybeNull": null, "absentOrNull": "1468953420000"}));
-    assert_eq!(value.absent_or_null, Some(Some(lever_client::Timestamp(1_468_953_420_000))));
+    assert_eq!(
+        value.absent_or_null,
+        Some(Some(lever_client::Timestamp(1_468_953_420_000)))
+    );
 
     // Serialising keeps the distinction: absent stays absent, null stays null.
     assert_eq!(
@@ -86,8 +97,8 @@ fn keyword_field_names_round_trip() {
 #[test]
 fn expandable_references_hold_an_id_or_the_object() {
     use expandable::models::Thing;
-    let ids: Thing =
-        serde_json::from_value(json!({"id": "t", "owner": "u1", "followers": ["u2"]})).expect("decodes");
+    let ids: Thing = serde_json::from_value(json!({"id": "t", "owner": "u1", "followers": ["u2"]}))
+        .expect("decodes");
     let owner = ids.owner.clone().flatten().expect("owner");
     assert_eq!(owner.as_id(), Some("u1"));
     assert!(!owner.is_expanded());
@@ -190,10 +201,14 @@ fn webhook_event_data_keeps_unknown_keys() {
         other => panic!("wrong variant {other:?}"),
     }
     assert_eq!(event.name(), "thingChanged");
-    assert_eq!(event.triggers(), &[webhook_event::registry::Trigger::ThingChanged]);
+    assert_eq!(
+        event.triggers(),
+        &[webhook_event::registry::Trigger::ThingChanged]
+    );
     assert_eq!(serde_json::to_value(&event).expect("encodes"), body);
 
-    let unknown = json!({"token": "t", "triggeredAt": 1, "event": "somethingNew", "data": {"a": 1}});
+    let unknown =
+        json!({"token": "t", "triggeredAt": 1, "event": "somethingNew", "data": {"a": 1}});
     let event = WebhookEvent::from_value(unknown.clone()).expect("decodes");
     assert!(matches!(&event, WebhookEvent::Unknown(u) if u.event == "somethingNew"));
     assert_eq!(serde_json::to_value(&event).expect("encodes"), unknown);
@@ -204,12 +219,18 @@ fn webhook_event_data_keeps_unknown_keys() {
 fn polling_triggers_describe_their_rule() {
     use lever_client::triggers::PollEmit;
     use polling_trigger::registry::Trigger;
-    assert_eq!(Trigger::ALL, &[Trigger::ThingCreated, Trigger::ThingUpdated]);
+    assert_eq!(
+        Trigger::ALL,
+        &[Trigger::ThingCreated, Trigger::ThingUpdated]
+    );
     let created = Trigger::ThingCreated;
     assert_eq!(created.name(), "thing_created");
     assert_eq!(created.title(), "Thing Created");
     assert_eq!(created.to_string(), "Thing Created");
-    assert_eq!("thing_updated".parse::<Trigger>(), Ok(Trigger::ThingUpdated));
+    assert_eq!(
+        "thing_updated".parse::<Trigger>(),
+        Ok(Trigger::ThingUpdated)
+    );
     assert!("thing_deleted".parse::<Trigger>().is_err());
     let rule = created.source().poll.expect("polls");
     assert_eq!(rule.path, "/things");

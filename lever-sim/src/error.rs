@@ -1,0 +1,100 @@
+//! Errors: why a simulator could not start, and Lever's `{code, message}` API errors.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Why [`Simulator::start`](crate::Simulator::start) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The shipped spec could not be loaded.
+    #[error("cannot load the Lever spec: {0}")]
+    Spec(#[from] lever_spec::LoadError),
+    /// The HTTP client used for webhook deliveries could not be built.
+    #[error("cannot build the webhook HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// An error answered the way Lever does: an HTTP status and `{"code", "message"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Lever's error code, e.g. `ResourceNotFound`.
+    pub code: &'static str,
+    /// A human message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// 400 `BadRequest`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "BadRequest",
+            message: message.into(),
+        }
+    }
+    /// 401 `Unauthorized`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "Unauthorized",
+            message: message.into(),
+        }
+    }
+    /// 403 `Forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "Forbidden",
+            message: message.into(),
+        }
+    }
+    /// 404 `ResourceNotFound`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "ResourceNotFound",
+            message: message.into(),
+        }
+    }
+    /// 429 `TooManyRequests`.
+    pub fn too_many_requests() -> Self {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "TooManyRequests",
+            message: "Rate limit exceeded, please slow down".to_string(),
+        }
+    }
+    /// 500 `InternalServerError`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "InternalServerError",
+            message: message.into(),
+        }
+    }
+    /// 503 `ServiceUnavailable`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "ServiceUnavailable",
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "code": self.code, "message": self.message });
+        (self.status, axum::Json(body)).into_response()
+    }
+}

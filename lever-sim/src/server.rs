@@ -1,0 +1,126 @@
+//! The HTTP server: accept loop, fault injection, and dispatch to OAuth and `/v1`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::error::ApiError;
+use crate::state::Shared;
+use crate::util::lock;
+use crate::{api, oauth};
+
+/// Largest request body read (Lever's upload limit).
+const MAX_BODY: usize = 30 * 1024 * 1024;
+
+/// Returned by the service to make hyper close the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Serves connections until `shutdown` changes; then closes every open connection.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let shared = Arc::clone(&shared);
+                conns.spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| handle(Arc::clone(&shared), req));
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    if let Err(e) = builder.serve_connection(TokioIo::new(stream), svc).await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    shared.request_count.fetch_add(1, Ordering::SeqCst);
+    let path = req.uri().path().to_string();
+    let is_oauth = path == "/oauth/token";
+    let faults = lock(&shared.faults).clone();
+    if !is_oauth || faults.apply_to_oauth {
+        if faults.drop_rate > 0.0 && lock(&shared.fault_rng).unit() < faults.drop_rate {
+            return Err(DropConnection);
+        }
+        if let Some(delay) = faults.delay {
+            tokio::time::sleep(delay).await;
+        }
+        if faults.error_rate > 0.0 {
+            let (hit, which) = {
+                let mut rng = lock(&shared.fault_rng);
+                (rng.unit() < faults.error_rate, rng.below(2))
+            };
+            if hit {
+                let err = if which == 0 {
+                    ApiError::internal("Internal server error (injected fault)")
+                } else {
+                    ApiError::unavailable("Service unavailable (injected fault)")
+                };
+                return Ok(err.into_response());
+            }
+        }
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Ok(ApiError::bad_request("The request body could not be read").into_response())
+        }
+    };
+    if is_oauth {
+        if parts.method != Method::POST {
+            return Ok((StatusCode::METHOD_NOT_ALLOWED, "use POST").into_response());
+        }
+        return Ok(oauth::token(&shared, &bytes));
+    }
+    let response = match path.strip_prefix("/v1") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => api::handle(
+            &shared,
+            parts.method.as_str(),
+            rest,
+            parts.uri.query(),
+            &parts.headers,
+            &bytes,
+        ),
+        _ => ApiError::not_found(format!("Unknown route: {} {path}", parts.method)).into_response(),
+    };
+    Ok(response)
+}
