@@ -473,38 +473,45 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
     } else {
         quote!(let mut query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();)
     };
-    let (ret, body_expr, wrap) = match &action.body {
+    let (ret, body_expr, fallible) = match &action.body {
         None => (
             quote!(::lever_client::__private::ApiRequest),
             quote!(::lever_client::__private::Body::None),
-            quote!(request),
+            false,
         ),
         Some(body) if body.format == BodyFormat::Multipart => (
             quote!(::lever_client::__private::ApiRequest),
             quote!(::lever_client::__private::Body::File(
                 ::std::clone::Clone::clone(&self.body)
             )),
-            quote!(request),
+            false,
         ),
         Some(_) => (
             quote!(::std::result::Result<::lever_client::__private::ApiRequest, ::lever_client::Error>),
             quote!(::lever_client::__private::Body::json(&self.body)?),
-            quote!(::std::result::Result::Ok(request)),
+            true,
         ),
+    };
+    let request = quote! {
+        ::lever_client::__private::ApiRequest {
+            method: ::lever_client::Method::#method,
+            path: #path_expr,
+            path_template: #template,
+            query,
+            body: #body_expr,
+        }
+    };
+    let request = if fallible {
+        quote!(::std::result::Result::Ok(#request))
+    } else {
+        request
     };
     quote! {
         /// The HTTP request this builder sends (method, path, query and body).
         pub fn to_request(&self) -> #ret {
             #query_decl
             #(#pushes)*
-            let request = ::lever_client::__private::ApiRequest {
-                method: ::lever_client::Method::#method,
-                path: #path_expr,
-                path_template: #template,
-                query,
-                body: #body_expr,
-            };
-            #wrap
+            #request
         }
     }
 }

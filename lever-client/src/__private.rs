@@ -195,12 +195,22 @@ fn next_request(mut req: ApiRequest, has_next: bool, next: Option<&str>) -> Opti
         return None;
     }
     let Some(token) = next.filter(|t| !t.is_empty()) else {
-        tracing::warn!(path = req.path_template, "hasNext is true but no next token: stopping");
+        tracing::warn!(
+            path = req.path_template,
+            "hasNext is true but no next token: stopping"
+        );
         return None;
     };
-    let previous = req.query.iter().find(|(k, _)| *k == "offset").map(|(_, v)| v.as_str());
+    let previous = req
+        .query
+        .iter()
+        .find(|(k, _)| *k == "offset")
+        .map(|(_, v)| v.as_str());
     if previous == Some(token) {
-        tracing::warn!(path = req.path_template, "next token repeats the offset: stopping");
+        tracing::warn!(
+            path = req.path_template,
+            "next token repeats the offset: stopping"
+        );
         return None;
     }
     req.query.retain(|(k, _)| *k != "offset");
@@ -266,7 +276,10 @@ mod tests {
         assert_eq!(value.owner, Some(Some("u1".into())));
         assert_eq!(serde_json::to_value(&absent).unwrap(), json!({}));
         assert_eq!(serde_json::to_value(&null).unwrap(), json!({"owner": null}));
-        assert_eq!(serde_json::to_value(&value).unwrap(), json!({"owner": "u1"}));
+        assert_eq!(
+            serde_json::to_value(&value).unwrap(),
+            json!({"owner": "u1"})
+        );
         assert!(serde_json::from_value::<Patch>(json!({"owner": 3})).is_err());
     }
 
@@ -286,7 +299,10 @@ mod tests {
         let next = next_request(req.clone(), true, Some("%5B1%5D")).unwrap();
         assert_eq!(
             next.query,
-            vec![("limit", "2".to_string()), ("offset", "%5B1%5D".to_string())]
+            vec![
+                ("limit", "2".to_string()),
+                ("offset", "%5B1%5D".to_string())
+            ]
         );
         assert!(next_request(req.clone(), false, Some("x")).is_none());
         assert!(next_request(req.clone(), true, None).is_none());

@@ -120,7 +120,10 @@ impl Auth {
     pub(crate) fn describe(&self) -> String {
         match self {
             Auth::ApiKey(_) => "ApiKey(\"***\")".into(),
-            Auth::OAuth(s) => format!("OAuth {{ client_id: {:?}, token_url: {:?} }}", s.client_id, s.token_url),
+            Auth::OAuth(s) => format!(
+                "OAuth {{ client_id: {:?}, token_url: {:?} }}",
+                s.client_id, s.token_url
+            ),
         }
     }
 }
@@ -187,29 +190,28 @@ impl OAuthState {
     /// Replaces the token of `seen` by a fresh one, unless that already happened.
     async fn refresh(&self, http: &reqwest::Client, seen: u64) -> Result<AuthHeader, Error> {
         let _single_flight = self.refresh_lock.lock().await;
-        let refresh_token = {
-            let cur = self.lock();
-            if cur.generation != seen {
-                // Someone else refreshed while we waited for the lock.
-                return Ok(AuthHeader {
-                    value: cur.header.clone(),
-                    generation: cur.generation,
-                });
-            }
-            if let Some((generation, at, message)) = &cur.last_failure {
-                if *generation == seen && at.elapsed() < FAILURE_MEMORY {
-                    return Err(Error::auth(message.clone()));
+        let refresh_token =
+            {
+                let cur = self.lock();
+                if cur.generation != seen {
+                    // Someone else refreshed while we waited for the lock.
+                    return Ok(AuthHeader {
+                        value: cur.header.clone(),
+                        generation: cur.generation,
+                    });
                 }
-            }
-            match &cur.tokens.refresh_token {
-                Some(t) => t.clone(),
-                None => {
-                    return Err(Error::auth(
+                if let Some((generation, at, message)) = &cur.last_failure {
+                    if *generation == seen && at.elapsed() < FAILURE_MEMORY {
+                        return Err(Error::auth(message.clone()));
+                    }
+                }
+                match &cur.tokens.refresh_token {
+                    Some(t) => t.clone(),
+                    None => return Err(Error::auth(
                         "the access token was rejected or expired and there is no refresh token",
-                    ))
+                    )),
                 }
-            }
-        };
+            };
 
         tracing::debug!(client_id = %self.client_id, "refreshing OAuth access token");
         let result = token_request(

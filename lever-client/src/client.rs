@@ -312,7 +312,7 @@ impl Client {
         let span = tracing::info_span!(
             "lever.request",
             method = %method,
-            path = path_template,
+            path = %path_template,
             status = tracing::field::Empty,
             attempt = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
@@ -389,9 +389,7 @@ impl Client {
                             body: bytes,
                         });
                     }
-                    if status == StatusCode::UNAUTHORIZED
-                        && !refreshed
-                        && inner.auth.can_refresh()
+                    if status == StatusCode::UNAUTHORIZED && !refreshed && inner.auth.can_refresh()
                     {
                         refreshed = true;
                         tracing::info!(attempt, "401 Unauthorized: refreshing the access token");
@@ -462,7 +460,11 @@ mod tests {
     use super::*;
 
     fn client(base: &str) -> Client {
-        Client::builder().api_key("k").base_url(base).build().unwrap()
+        Client::builder()
+            .api_key("k")
+            .base_url(base)
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -497,9 +499,17 @@ mod tests {
     fn builder_errors() {
         let e = Client::builder().build().unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{e}");
-        let e = Client::builder().api_key("k").base_url("not a url").build().unwrap_err();
+        let e = Client::builder()
+            .api_key("k")
+            .base_url("not a url")
+            .build()
+            .unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{e}");
-        let e = Client::builder().api_key("k").base_url("ftp://x/v1").build().unwrap_err();
+        let e = Client::builder()
+            .api_key("k")
+            .base_url("ftp://x/v1")
+            .build()
+            .unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{e}");
         let e = Client::builder().api_key("").build().unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{e}");
@@ -509,6 +519,10 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{e}");
-        assert!(Client::builder().api_key("k").no_rate_limit().build().is_ok());
+        assert!(Client::builder()
+            .api_key("k")
+            .no_rate_limit()
+            .build()
+            .is_ok());
     }
 }

@@ -74,7 +74,10 @@ fn fmt_code(code: &Option<String>) -> String {
 }
 
 fn fmt_message(message: &Option<String>) -> String {
-    message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+    message
+        .as_ref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
 }
 
 impl Error {

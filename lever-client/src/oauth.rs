@@ -186,7 +186,10 @@ impl MemoryTokenStore {
     /// The last pair saved.
     pub fn latest(&self) -> Option<TokenPair> {
         // Plain data: a poisoned lock still holds a consistent value.
-        self.latest.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// How many pairs were saved.
@@ -409,7 +412,10 @@ pub(crate) async fn token_request(
         .finish();
     let resp = http
         .post(token_url)
-        .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
         .header(http::header::ACCEPT, "application/json")
         .body(body)
         .send()
@@ -485,11 +491,24 @@ mod tests {
             Some("offline_access postings:read:admin opportunities:read:admin")
         );
 
-        let s = authorize_url(&p.clone().environment(Environment::Sandbox).offline_access(false))
-            .unwrap();
-        assert!(s.starts_with("https://sandbox-lever.auth0.com/authorize?"), "{s}");
-        assert!(s.contains("audience=https%3A%2F%2Fapi.sandbox.lever.co%2Fv1%2F"), "{s}");
-        assert!(s.contains("scope=postings%3Aread%3Aadmin+opportunities%3Aread%3Aadmin"), "{s}");
+        let s = authorize_url(
+            &p.clone()
+                .environment(Environment::Sandbox)
+                .offline_access(false),
+        )
+        .unwrap();
+        assert!(
+            s.starts_with("https://sandbox-lever.auth0.com/authorize?"),
+            "{s}"
+        );
+        assert!(
+            s.contains("audience=https%3A%2F%2Fapi.sandbox.lever.co%2Fv1%2F"),
+            "{s}"
+        );
+        assert!(
+            s.contains("scope=postings%3Aread%3Aadmin+opportunities%3Aread%3Aadmin"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -503,6 +522,9 @@ mod tests {
         }
         let e = CodeExchange::new("cid", "client-secret-x", "code-x", "https://x");
         let d = format!("{e:?}");
-        assert!(!d.contains("client-secret-x") && !d.contains("code-x"), "{d}");
+        assert!(
+            !d.contains("client-secret-x") && !d.contains("code-x"),
+            "{d}"
+        );
     }
 }

@@ -83,12 +83,18 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::ZERO, "burst passes at once");
         rl.acquire().await;
         let e = start.elapsed();
-        assert!(e >= Duration::from_millis(99) && e <= Duration::from_millis(101), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(99) && e <= Duration::from_millis(101),
+            "{e:?}"
+        );
         for _ in 0..10 {
             rl.acquire().await;
         }
         let e = start.elapsed();
-        assert!(e >= Duration::from_millis(1099) && e <= Duration::from_millis(1101), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(1099) && e <= Duration::from_millis(1101),
+            "{e:?}"
+        );
         // After a quiet period the bucket refills, but only up to the burst.
         tokio::time::sleep(Duration::from_secs(10)).await;
         let t = Instant::now();
@@ -96,7 +102,10 @@ mod tests {
             rl.acquire().await;
         }
         let e = t.elapsed();
-        assert!(e >= Duration::from_millis(99) && e <= Duration::from_millis(101), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(99) && e <= Duration::from_millis(101),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -213,8 +213,7 @@ mod tests {
     #[test]
     fn query_flattening() {
         let mut p =
-            query_pairs(json!({"limit": 10, "expand": ["a", "b"], "x": null, "t": true}))
-                .unwrap();
+            query_pairs(json!({"limit": 10, "expand": ["a", "b"], "x": null, "t": true})).unwrap();
         p.sort(); // map order depends on serde_json features
         assert_eq!(
             p,

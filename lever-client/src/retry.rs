@@ -63,7 +63,13 @@ pub(crate) fn backoff(policy: &RetryPolicy, retry: u32) -> Duration {
 /// `max_delay`.
 pub(crate) fn server_delay(headers: &HeaderMap, max_delay: Duration) -> Option<Duration> {
     let number = |name: &str| -> Option<f64> {
-        let v = headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok()?;
+        let v = headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<f64>()
+            .ok()?;
         (v.is_finite() && v >= 0.0).then_some(v)
     };
     let delay = if let Some(secs) = number("retry-after") {
@@ -94,14 +100,32 @@ mod tests {
 
     #[test]
     fn decisions() {
-        assert!(should_retry_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
-        assert!(!should_retry_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE));
-        assert!(should_retry_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
+        assert!(should_retry_status(
+            &Method::POST,
+            StatusCode::TOO_MANY_REQUESTS
+        ));
+        assert!(!should_retry_status(
+            &Method::POST,
+            StatusCode::SERVICE_UNAVAILABLE
+        ));
+        assert!(should_retry_status(
+            &Method::GET,
+            StatusCode::SERVICE_UNAVAILABLE
+        ));
         assert!(should_retry_status(&Method::PUT, StatusCode::BAD_GATEWAY));
-        assert!(should_retry_status(&Method::DELETE, StatusCode::GATEWAY_TIMEOUT));
-        assert!(!should_retry_status(&Method::GET, StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(should_retry_status(
+            &Method::DELETE,
+            StatusCode::GATEWAY_TIMEOUT
+        ));
+        assert!(!should_retry_status(
+            &Method::GET,
+            StatusCode::INTERNAL_SERVER_ERROR
+        ));
         assert!(!should_retry_status(&Method::GET, StatusCode::NOT_FOUND));
-        assert!(!should_retry_status(&Method::PATCH, StatusCode::GATEWAY_TIMEOUT));
+        assert!(!should_retry_status(
+            &Method::PATCH,
+            StatusCode::GATEWAY_TIMEOUT
+        ));
     }
 
     #[test]
@@ -133,7 +157,10 @@ mod tests {
         assert_eq!(server_delay(&h, max), Some(Duration::from_secs(2)));
         h.insert("retry-after", HeaderValue::from_static("3600"));
         assert_eq!(server_delay(&h, max), Some(max));
-        h.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(server_delay(&h, max), None);
 
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
@@ -141,11 +168,17 @@ mod tests {
         let secs = (now.as_secs() + 5).to_string();
         h.insert("x-ratelimit-reset", HeaderValue::from_str(&secs).unwrap());
         let d = server_delay(&h, max).unwrap();
-        assert!(d > Duration::from_secs(3) && d <= Duration::from_secs(5), "{d:?}");
+        assert!(
+            d > Duration::from_secs(3) && d <= Duration::from_secs(5),
+            "{d:?}"
+        );
         let ms = (now.as_millis() + 2000).to_string();
         h.insert("x-ratelimit-reset", HeaderValue::from_str(&ms).unwrap());
         let d = server_delay(&h, max).unwrap();
-        assert!(d > Duration::from_secs(1) && d <= Duration::from_secs(2), "{d:?}");
+        assert!(
+            d > Duration::from_secs(1) && d <= Duration::from_secs(2),
+            "{d:?}"
+        );
         h.insert("x-ratelimit-reset", HeaderValue::from_static("1000000000"));
         assert_eq!(server_delay(&h, max), Some(Duration::ZERO), "in the past");
     }

@@ -123,7 +123,10 @@ impl<'de> Deserialize<'de> for Timestamp {
                     return Ok(Timestamp(ms));
                 }
                 match t.parse::<f64>() {
-                    Ok(f) if t.bytes().all(|b| b.is_ascii_digit() || b".-+eE".contains(&b)) => {
+                    Ok(f)
+                        if t.bytes()
+                            .all(|b| b.is_ascii_digit() || b".-+eE".contains(&b)) =>
+                    {
                         self.visit_f64(f)
                     }
                     _ => Err(E::custom(format_args!(
@@ -369,7 +372,10 @@ mod tests {
         assert!(Timestamp::now().as_millis() > 1_600_000_000_000);
         let t = Timestamp(1468953420123);
         assert_eq!(Timestamp::from_system_time(t.to_system_time()), t);
-        assert_eq!(Timestamp::from_system_time(Timestamp(-5).to_system_time()), Timestamp(-5));
+        assert_eq!(
+            Timestamp::from_system_time(Timestamp(-5).to_system_time()),
+            Timestamp(-5)
+        );
     }
 
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -441,7 +447,8 @@ mod tests {
 
     #[test]
     fn file_part_debug_hides_content() {
-        let f = FilePart::new("cv.pdf", b"%PDF-secret-content".to_vec()).content_type("application/pdf");
+        let f = FilePart::new("cv.pdf", b"%PDF-secret-content".to_vec())
+            .content_type("application/pdf");
         let d = format!("{f:?}");
         assert!(d.contains("cv.pdf") && d.contains("len: 19"), "{d}");
         assert!(!d.contains("secret"), "{d}");

@@ -97,7 +97,9 @@ async fn token(
     if !valid || form.get("client_secret").map(String::as_str) != Some("client-secret") {
         return (
             StatusCode::FORBIDDEN,
-            Json(json!({"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."})),
+            Json(
+                json!({"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}),
+            ),
         );
     }
     t.n += 1;
@@ -183,8 +185,16 @@ async fn expired_token_is_refreshed_exactly_once_for_100_concurrent_calls() {
     for r in &results {
         assert_eq!(r.as_ref().unwrap(), &json!({"ok": true}));
     }
-    assert_eq!(server.token_hits.load(Ordering::SeqCst), 1, "exactly one refresh");
-    assert_eq!(server.api_hits.load(Ordering::SeqCst), 100, "no request used the old token");
+    assert_eq!(
+        server.token_hits.load(Ordering::SeqCst),
+        1,
+        "exactly one refresh"
+    );
+    assert_eq!(
+        server.api_hits.load(Ordering::SeqCst),
+        100,
+        "no request used the old token"
+    );
 
     let form = server.forms.lock().unwrap()[0].clone();
     assert_eq!(form["grant_type"], "refresh_token");
@@ -220,7 +230,11 @@ async fn rejected_token_is_refreshed_once_and_the_request_retried() {
     let results = call_many(&client, 30).await;
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
     assert_eq!(server.token_hits.load(Ordering::SeqCst), 1);
-    assert_eq!(server.api_hits.load(Ordering::SeqCst), 60, "each call: one 401, one retry");
+    assert_eq!(
+        server.api_hits.load(Ordering::SeqCst),
+        60,
+        "each call: one 401, one retry"
+    );
     assert_eq!(
         store.latest().unwrap().refresh_token.unwrap().expose(),
         "refresh-2"
@@ -244,7 +258,10 @@ async fn failed_refresh_is_an_auth_error_and_not_repeated_per_request() {
         assert!(e.is_auth());
         let text = e.to_string();
         assert!(text.contains("invalid_grant"), "{text}");
-        assert!(!text.contains("stale-refresh") && !text.contains("client-secret"), "{text}");
+        assert!(
+            !text.contains("stale-refresh") && !text.contains("client-secret"),
+            "{text}"
+        );
     }
     assert_eq!(server.token_hits.load(Ordering::SeqCst), 1);
     assert_eq!(server.api_hits.load(Ordering::SeqCst), 0);

@@ -25,7 +25,12 @@ struct Seen {
 
 /// Lever-style token: URL-encoded JSON `[sortKey, timestamp, id]`.
 fn token(index: usize) -> String {
-    let raw = json!([index, 1491435120000i64 + index as i64, format!("uuid-{index}")]).to_string();
+    let raw = json!([
+        index,
+        1491435120000i64 + index as i64,
+        format!("uuid-{index}")
+    ])
+    .to_string();
     utf8_percent_encode(&raw, NON_ALPHANUMERIC).to_string()
 }
 
@@ -33,10 +38,16 @@ async fn list(
     State(seen): State<Seen>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Json<Value>, (axum::http::StatusCode, Json<Value>)> {
-    let offset = q.iter().find(|(k, _)| k == "offset").map(|(_, v)| v.clone());
+    let offset = q
+        .iter()
+        .find(|(k, _)| k == "offset")
+        .map(|(_, v)| v.clone());
     let page_no = seen.offsets.lock().unwrap().len();
     seen.offsets.lock().unwrap().push(offset.clone());
-    seen.queries.lock().unwrap().push(q.iter().cloned().collect());
+    seen.queries
+        .lock()
+        .unwrap()
+        .push(q.iter().cloned().collect());
     if seen.fail_page == Some(page_no) {
         return Err((
             axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -52,7 +63,9 @@ async fn list(
         }
     };
     let end = (start + PER_PAGE).min(TOTAL);
-    let data: Vec<Value> = (start..end).map(|i| json!({"id": format!("item-{i}")})).collect();
+    let data: Vec<Value> = (start..end)
+        .map(|i| json!({"id": format!("item-{i}")}))
+        .collect();
     let mut body = json!({"data": data, "hasNext": end < TOTAL});
     if end < TOTAL {
         body["next"] = json!(token(end)); // absent on the last page, like Lever
@@ -61,7 +74,12 @@ async fn list(
 }
 
 async fn start(seen: Seen) -> lever_client::Client {
-    let base = common::serve(Router::new().route("/v1/postings", get(list)).with_state(seen)).await;
+    let base = common::serve(
+        Router::new()
+            .route("/v1/postings", get(list))
+            .with_state(seen),
+    )
+    .await;
     common::api_key_client(&base)
 }
 
@@ -137,7 +155,11 @@ async fn error_mid_stream_is_yielded_then_ends() {
     assert!(results[..PER_PAGE].iter().all(Result::is_ok));
     let e = results[PER_PAGE].as_ref().unwrap_err();
     assert_eq!(e.code(), Some("InternalError"));
-    assert_eq!(seen.offsets.lock().unwrap().len(), 2, "no request after the error");
+    assert_eq!(
+        seen.offsets.lock().unwrap().len(),
+        2,
+        "no request after the error"
+    );
 }
 
 #[tokio::test]

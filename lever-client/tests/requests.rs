@@ -20,8 +20,11 @@ async fn retries_429_honouring_retry_after() {
     s.on(
         "/v1/limited",
         vec![
-            Reply::json(429, json!({"code": "TooManyRequests", "message": "slow down"}))
-                .header("retry-after", 1),
+            Reply::json(
+                429,
+                json!({"code": "TooManyRequests", "message": "slow down"}),
+            )
+            .header("retry-after", 1),
             ok(json!({"id": "x"})),
         ],
     );
@@ -41,7 +44,10 @@ async fn retries_429_honouring_retry_after() {
 #[tokio::test]
 async fn retries_503_for_get_until_success() {
     let s = Scripted::new();
-    let unavailable = Reply::json(503, json!({"code": "ServiceUnavailable", "message": "maintenance"}));
+    let unavailable = Reply::json(
+        503,
+        json!({"code": "ServiceUnavailable", "message": "maintenance"}),
+    );
     s.on(
         "/v1/flaky",
         vec![unavailable.clone(), unavailable, ok(json!([1, 2]))],
@@ -55,7 +61,10 @@ async fn retries_503_for_get_until_success() {
 #[tokio::test]
 async fn gives_up_after_max_attempts() {
     let s = Scripted::new();
-    s.on("/v1/down", vec![Reply::json(502, json!({"code": "BadGateway"}))]);
+    s.on(
+        "/v1/down",
+        vec![Reply::json(502, json!({"code": "BadGateway"}))],
+    );
     let client = lever_client::Client::builder()
         .api_key("k")
         .base_url(s.start().await)
@@ -78,14 +87,20 @@ async fn post_503_is_not_retried_but_post_429_is() {
     s.on(
         "/v1/create503",
         vec![
-            Reply::json(503, json!({"code": "ServiceUnavailable", "message": "maintenance"})),
+            Reply::json(
+                503,
+                json!({"code": "ServiceUnavailable", "message": "maintenance"}),
+            ),
             ok(json!({"id": "never"})),
         ],
     );
     s.on(
         "/v1/create429",
         vec![
-            Reply::json(429, json!({"code": "TooManyRequests", "message": "slow down"})),
+            Reply::json(
+                429,
+                json!({"code": "TooManyRequests", "message": "slow down"}),
+            ),
             Reply::json(201, json!({"data": {"id": "created"}})),
         ],
     );
@@ -96,14 +111,22 @@ async fn post_503_is_not_retried_but_post_429_is() {
     let e = client.send_data::<Value>(req).await.unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(e.code(), Some("ServiceUnavailable"));
-    assert_eq!(s.hits("/v1/create503").len(), 1, "a POST that got 503 must not be repeated");
+    assert_eq!(
+        s.hits("/v1/create503").len(),
+        1,
+        "a POST that got 503 must not be repeated"
+    );
 
     let mut req = post("/create429");
     req.body = Body::json(&json!({"name": "Ada"})).unwrap();
     let v: Value = client.send_data(req).await.unwrap();
     assert_eq!(v, json!({"id": "created"}));
     let hits = s.hits("/v1/create429");
-    assert_eq!(hits.len(), 2, "a POST that got 429 was not processed: retry");
+    assert_eq!(
+        hits.len(),
+        2,
+        "a POST that got 429 was not processed: retry"
+    );
     assert_eq!(hits[1].body, hits[0].body, "the retry sends the same body");
     assert_eq!(&hits[1].body[..], br#"{"name":"Ada"}"#);
     assert_eq!(hits[1].headers["content-type"], "application/json");
@@ -222,10 +245,7 @@ async fn envelopes_empty_bytes_and_path_encoding() {
             json!({"deduped": true, "data": {"id": "opp1"}}),
         )],
     );
-    s.on(
-        "/v1/postings/a%2Fb",
-        vec![ok(json!({"id": "a/b"}))],
-    );
+    s.on("/v1/postings/a%2Fb", vec![ok(json!({"id": "a/b"}))]);
     s.on(
         "/v1/webhooks/w1",
         vec![Reply {
@@ -236,7 +256,10 @@ async fn envelopes_empty_bytes_and_path_encoding() {
     );
     s.on(
         "/v1/postings/users",
-        vec![Reply::json(200, json!({"posting": {"id": "p"}, "users": []}))],
+        vec![Reply::json(
+            200,
+            json!({"posting": {"id": "p"}, "users": []}),
+        )],
     );
     s.on(
         "/v1/files/f1/download",
@@ -249,11 +272,18 @@ async fn envelopes_empty_bytes_and_path_encoding() {
     let client = api_key_client(&s.start().await);
 
     let mut req = post("/opportunities");
-    req.query = vec![("perform_as", "u 1".into()), ("expand", "a".into()), ("expand", "b".into())];
+    req.query = vec![
+        ("perform_as", "u 1".into()),
+        ("expand", "a".into()),
+        ("expand", "b".into()),
+    ];
     let v: Value = client.send_data(req).await.unwrap();
     assert_eq!(v, json!({"id": "opp1"}), "extra top-level keys are ignored");
     let hit = &s.hits("/v1/opportunities")[0];
-    assert_eq!(hit.query.as_deref(), Some("perform_as=u+1&expand=a&expand=b"));
+    assert_eq!(
+        hit.query.as_deref(),
+        Some("perform_as=u+1&expand=a&expand=b")
+    );
 
     let path = format!(
         "/postings/{}",
@@ -270,7 +300,11 @@ async fn envelopes_empty_bytes_and_path_encoding() {
     assert_eq!(v["id"], "a/b");
 
     client
-        .send_empty(ApiRequest::new(Method::DELETE, "/webhooks/w1", "/webhooks/{webhook}"))
+        .send_empty(ApiRequest::new(
+            Method::DELETE,
+            "/webhooks/w1",
+            "/webhooks/{webhook}",
+        ))
         .await
         .unwrap();
 
@@ -341,7 +375,15 @@ async fn passthrough_requests() {
     assert_eq!(hit.method, "PUT");
     let mut q: Vec<&str> = hit.query.as_deref().unwrap().split('&').collect();
     q.sort();
-    assert_eq!(q, vec!["expand=owner", "expand=stage", "limit=5", "perform_as=user+1"]);
+    assert_eq!(
+        q,
+        vec![
+            "expand=owner",
+            "expand=stage",
+            "limit=5",
+            "perform_as=user+1"
+        ]
+    );
     assert_eq!(&hit.body[..], br#"{"a":1}"#);
 
     #[derive(Deserialize, PartialEq, Debug)]
@@ -355,7 +397,11 @@ async fn passthrough_requests() {
         .unwrap();
     assert_eq!(typed.data, json!({"echo": true}));
 
-    let v = client.request(Method::DELETE, "/gone").send().await.unwrap();
+    let v = client
+        .request(Method::DELETE, "/gone")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(v, Value::Null);
 
     let e = client

@@ -21,10 +21,17 @@ const NEW_REFRESH: &str = "SECRET-new-refresh-token-c2d3";
 const CLIENT_SECRET: &str = "SECRET-client-secret-e5f6";
 
 fn secrets() -> Vec<String> {
-    let mut v: Vec<String> = [API_KEY, ACCESS, NEW_ACCESS, REFRESH, NEW_REFRESH, CLIENT_SECRET]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut v: Vec<String> = [
+        API_KEY,
+        ACCESS,
+        NEW_ACCESS,
+        REFRESH,
+        NEW_REFRESH,
+        CLIENT_SECRET,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     v.push(base64::engine::general_purpose::STANDARD.encode(format!("{API_KEY}:")));
     v.push("SECRET".into());
     v

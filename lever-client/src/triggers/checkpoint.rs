@@ -24,14 +24,29 @@ pub struct Checkpoint {
     /// them again and they are skipped.
     #[serde(default)]
     pub seen: Vec<(String, Timestamp)>,
+    /// Items whose cursor value is below `floor` are never emitted: the poller sets it to its
+    /// start time when it creates the first checkpoint, so changes made before it started do
+    /// not fire even though the overlap asks for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<Timestamp>,
 }
 
 impl Checkpoint {
-    /// A checkpoint at `since` with nothing seen.
+    /// A checkpoint at `since` with nothing seen and no floor.
     pub fn new(since: Timestamp) -> Self {
         Checkpoint {
             since,
             seen: Vec::new(),
+            floor: None,
+        }
+    }
+
+    /// The first checkpoint of a poller that starts at `start`: nothing before `start` fires.
+    pub fn starting_at(start: Timestamp) -> Self {
+        Checkpoint {
+            since: start,
+            seen: Vec::new(),
+            floor: Some(start),
         }
     }
 }
@@ -313,6 +328,7 @@ mod tests {
         let cp = Checkpoint {
             since: Timestamp(42),
             seen: vec![("p1".into(), Timestamp(41))],
+            floor: Some(Timestamp(40)),
         };
         store.save("acc/1", "posting_created", &cp).await.unwrap();
         assert_eq!(
@@ -320,7 +336,10 @@ mod tests {
             Some(cp.clone())
         );
         let newer = Checkpoint::new(Timestamp(50));
-        store.save("acc/1", "posting_created", &newer).await.unwrap();
+        store
+            .save("acc/1", "posting_created", &newer)
+            .await
+            .unwrap();
         assert_eq!(
             store.load("acc/1", "posting_created").await.unwrap(),
             Some(newer)
@@ -330,7 +349,10 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(files, vec![std::ffi::OsString::from("posting_created.json")]);
+        assert_eq!(
+            files,
+            vec![std::ffi::OsString::from("posting_created.json")]
+        );
         // A corrupt file is a typed error.
         std::fs::write(store.path_for("acc/1", "posting_created"), b"{not json").unwrap();
         assert!(matches!(
@@ -343,7 +365,10 @@ mod tests {
     async fn memory_store() {
         let store = MemoryStore::new();
         assert_eq!(store.load("a", "t").await.unwrap(), None);
-        store.save("a", "t", &Checkpoint::new(Timestamp(1))).await.unwrap();
+        store
+            .save("a", "t", &Checkpoint::new(Timestamp(1)))
+            .await
+            .unwrap();
         assert_eq!(store.get("a", "t"), Some(Checkpoint::new(Timestamp(1))));
         assert_eq!(store.load("a", "u").await.unwrap(), None);
     }

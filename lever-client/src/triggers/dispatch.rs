@@ -27,11 +27,11 @@ type Handler =
 /// use lever_client::triggers::{Dispatcher, HandlerError, Trigger};
 ///
 /// let mut dispatcher = Dispatcher::new();
-/// dispatcher.on(Trigger::ALL[0], |event| async move {
+/// dispatcher.on(Trigger::CandidateCreated, |event| async move {
 ///     println!("{} for {}", event.trigger.title(), event.account);
 ///     Ok::<(), HandlerError>(())
 /// });
-/// assert_eq!(dispatcher.handler_count(Trigger::ALL[0]), 1);
+/// assert_eq!(dispatcher.handler_count(Trigger::CandidateCreated), 1);
 /// ```
 #[derive(Clone, Default)]
 pub struct Dispatcher {
@@ -139,10 +139,7 @@ impl Dispatcher {
 
     /// Starts every handler for the event; returns a future of the failures and the number
     /// of handlers.
-    fn start(
-        &self,
-        event: TriggerEvent,
-    ) -> (BoxFuture<'static, Vec<HandlerFailure>>, usize) {
+    fn start(&self, event: TriggerEvent) -> (BoxFuture<'static, Vec<HandlerFailure>>, usize) {
         let handlers: Vec<Handler> = self
             .handlers
             .get(&event.trigger)

@@ -33,7 +33,7 @@
 //! );
 //! match webhooks::verify_and_parse("signature-token", &body).unwrap() {
 //!     WebhookEvent::CandidateStageChange(delivery) => {
-//!         assert_eq!(delivery.data.to_stage_id.as_deref(), Some("offer"));
+//!         assert_eq!(delivery.data.to_stage_id.as_ref().map(|s| s.as_str()), Some("offer"));
 //!     }
 //!     other => panic!("unexpected {}", other.name()),
 //! }

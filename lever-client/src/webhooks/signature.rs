@@ -45,7 +45,11 @@ fn mac(signature_token: &str, token: &str, triggered_at: i64) -> HmacSha256 {
 /// assert_eq!(sig.len(), 64);
 /// ```
 pub fn sign(signature_token: &str, token: &str, triggered_at: i64) -> String {
-    hex::encode(mac(signature_token, token, triggered_at).finalize().into_bytes())
+    hex::encode(
+        mac(signature_token, token, triggered_at)
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// Whether `signature` is the signature of `token + triggered_at` under `signature_token`,
