@@ -106,7 +106,7 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may succeed: 429, 502, 503, 504, connection failures and
+    /// Whether trying again later may succeed: 429, 500, 502, 503, 504, connection failures and
     /// timeouts.
     ///
     /// The client already retries these according to its [`RetryPolicy`](crate::RetryPolicy);
@@ -185,11 +185,13 @@ impl Error {
     }
 }
 
-/// Statuses worth retrying: 429, 502, 503, 504.
+/// Statuses worth retrying: 429, 500, 502, 503, 504. A 500 from Lever is a transient server
+/// error as often as not; like the gateway errors it is retried for idempotent methods only.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(
         status,
         StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::INTERNAL_SERVER_ERROR
             | StatusCode::BAD_GATEWAY
             | StatusCode::SERVICE_UNAVAILABLE
             | StatusCode::GATEWAY_TIMEOUT

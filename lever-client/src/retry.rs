@@ -18,8 +18,8 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 
 /// Whether a response status is worth retrying for this method.
 ///
-/// 429 means Lever did not process the request, so every method is retried; 502/503/504 may
-/// come after the request was processed, so only idempotent methods are.
+/// 429 means Lever did not process the request, so every method is retried; 500/502/503/504
+/// may come after the request was processed, so only idempotent methods are.
 pub(crate) fn should_retry_status(method: &Method, status: StatusCode) -> bool {
     if status == StatusCode::TOO_MANY_REQUESTS {
         return true;
@@ -117,8 +117,12 @@ mod tests {
             &Method::DELETE,
             StatusCode::GATEWAY_TIMEOUT
         ));
-        assert!(!should_retry_status(
+        assert!(should_retry_status(
             &Method::GET,
+            StatusCode::INTERNAL_SERVER_ERROR
+        ));
+        assert!(!should_retry_status(
+            &Method::POST,
             StatusCode::INTERNAL_SERVER_ERROR
         ));
         assert!(!should_retry_status(&Method::GET, StatusCode::NOT_FOUND));

@@ -1,7 +1,166 @@
-//! `#[trigger("name")]` (filled in once the dispatcher's registration API is settled).
+//! `#[trigger("name")]`: registers an `async fn` as the handler of a trigger.
 
-use proc_macro2::TokenStream;
+use lever_spec::{Response, Spec, TriggerDef, TypeRef};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{FnArg, ItemFn, LitStr, Type};
 
-pub(crate) fn expand(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+/// The Rust type a trigger's handler receives: the polled item's model type, or the webhook
+/// event for webhook triggers; `None` for triggers fed by both (they take `TriggerEvent`).
+fn payload_type(spec: &Spec, trigger: &TriggerDef) -> Option<TokenStream> {
+    match (&trigger.poll, trigger.webhook.is_empty()) {
+        (Some(poll), true) => {
+            let action = spec.action(&poll.resource, &poll.action)?;
+            match &action.response {
+                Response::Data(TypeRef::Named(item)) => {
+                    let ident = format_ident!("{}", item);
+                    Some(quote!(::lever_client::models::#ident))
+                }
+                _ => None,
+            }
+        }
+        (None, false) => Some(quote!(::lever_client::webhooks::WebhookEvent)),
+        _ => None,
+    }
+}
+
+fn is_trigger_event(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "TriggerEvent"),
+        _ => false,
+    }
+}
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let name = match syn::parse2::<LitStr>(args) {
+        Ok(name) => name,
+        Err(err) => {
+            return syn::Error::new(
+                err.span(),
+                "expected the trigger's name as a string, e.g. #[trigger(\"posting_created\")]",
+            )
+            .to_compile_error()
+        }
+    };
+    let function = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let mut out =
+                syn::Error::new(Span::call_site(), "#[trigger] goes on a free `async fn`")
+                    .to_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let spec = match crate::spec::base() {
+        Ok(spec) => spec,
+        Err(err) => return syn::Error::new(name.span(), err).to_compile_error(),
+    };
+    let mut errors = Vec::new();
+    let trigger = spec.triggers.get(&name.value());
+    if trigger.is_none() {
+        let wanted = name.value();
+        let best = spec
+            .triggers
+            .keys()
+            .map(|k| (strsim::jaro_winkler(&wanted, k), k))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(score, _)| *score >= 0.8)
+            .map(|(_, k)| format!("did you mean `{k}`?\n\n"))
+            .unwrap_or_default();
+        errors.push(syn::Error::new(
+            name.span(),
+            format!(
+                "unknown trigger `{wanted}`; {best}the triggers are: {}",
+                spec.triggers.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    if function.sig.asyncness.is_none() {
+        errors.push(syn::Error::new(
+            function.sig.fn_token.span(),
+            "a trigger handler must be an `async fn`",
+        ));
+    }
+    let arg_ty = match function.sig.inputs.iter().collect::<Vec<_>>().as_slice() {
+        [FnArg::Typed(arg)] => Some((*arg.ty).clone()),
+        _ => {
+            errors.push(syn::Error::new(
+                function.sig.inputs.span(),
+                "a trigger handler takes exactly one argument: the trigger's payload",
+            ));
+            None
+        }
+    };
+    let (Some(trigger), Some(arg_ty), true) = (trigger, arg_ty, errors.is_empty()) else {
+        let errors = errors.iter().map(syn::Error::to_compile_error);
+        return quote!(#(#errors)* #function);
+    };
+    let variant = format_ident!("{}", lever_spec::naming::pascal(&trigger.name));
+    let handler = &function.sig.ident;
+    let vis = &function.vis;
+    let payload = if is_trigger_event(&arg_ty) {
+        quote!(event)
+    } else {
+        match payload_type(spec, trigger) {
+            Some(expected) => {
+                let decode = if trigger.poll.is_some() {
+                    quote!(event.item_as::<#expected>().map_err(::lever_client::triggers::HandlerError::from)?)
+                } else {
+                    quote!(match event.payload {
+                        ::lever_client::triggers::TriggerPayload::Webhook(webhook) => webhook,
+                        ::lever_client::triggers::TriggerPayload::Polled { .. } => {
+                            return ::std::result::Result::Err(::lever_client::triggers::HandlerError::from("a webhook trigger received a polled item"));
+                        }
+                    })
+                };
+                quote!({ let payload: #expected = #decode; payload })
+            }
+            None => {
+                return syn::Error::new(
+                    arg_ty.span(),
+                    format!(
+                        "trigger `{}` is fed by webhooks and polling; its handler takes `lever_client::triggers::TriggerEvent`",
+                        trigger.name
+                    ),
+                )
+                .to_compile_error()
+            }
+        }
+    };
+    // The call carries the argument's span, so a payload of the wrong type is reported at the
+    // handler's parameter.
+    let call = quote_spanned!(arg_ty.span()=> super::#handler(#payload));
+    let doc = format!(
+        " Registers [`{handler}`](fn@super::{handler}) as a handler of the \"{}\" trigger.",
+        trigger.title
+    );
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        #vis mod #handler {
+            #[doc = #doc]
+            pub fn register(
+                dispatcher: &mut ::lever_client::triggers::Dispatcher,
+            ) -> &mut ::lever_client::triggers::Dispatcher {
+                dispatcher.on(
+                    ::lever_client::triggers::Trigger::#variant,
+                    |event: ::lever_client::triggers::TriggerEvent| async move {
+                        let result: ::std::result::Result<(), ::lever_client::triggers::HandlerError> =
+                            async move { ::std::result::Result::map_err(#call.await, ::std::convert::Into::into) }.await;
+                        result
+                    },
+                )
+            }
+
+            /// The trigger this handler is registered for.
+            pub const TRIGGER: ::lever_client::triggers::Trigger = ::lever_client::triggers::Trigger::#variant;
+        }
+    }
 }
