@@ -33,6 +33,17 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
             .map(|t| crate::names::pascal_ident(&t.name));
         quote!(&[#(super::registry::Trigger::#triggers),*])
     });
+    let triggers_method = (!cx.spec.triggers.is_empty()).then(|| {
+        quote! {
+            /// The triggers that this event fires.
+            pub fn triggers(&self) -> &'static [super::registry::Trigger] {
+                match self {
+                    #(WebhookEvent::#variants(_) => #triggers_for,)*
+                    WebhookEvent::Unknown(_) => &[],
+                }
+            }
+        }
+    });
     quote! {
         /// A webhook delivery from Lever, typed by its `event`.
         ///
@@ -76,13 +87,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
                 }
             }
 
-            /// The triggers that this event fires.
-            pub fn triggers(&self) -> &'static [super::registry::Trigger] {
-                match self {
-                    #(WebhookEvent::#variants(_) => #triggers_for,)*
-                    WebhookEvent::Unknown(_) => &[],
-                }
-            }
+            #triggers_method
 
             /// Decodes a delivery body already parsed as JSON.
             pub fn from_value(value: ::lever_client::__private::serde_json::Value) -> ::std::result::Result<Self, ::lever_client::__private::serde_json::Error> {

@@ -61,8 +61,26 @@ pub fn client_tokens(spec: &Spec, accessors: &Accessors) -> TokenStream {
         .map(|(resource, actions)| actions::resource_items(&cx, resource, actions));
     let resources: Vec<_> = spec.resources.values().collect();
     let accessors = actions::client_accessors(&resources, accessors);
-    let events = events::webhook_event(&cx);
-    let registry = registry::triggers(&cx);
+    // A spec without events or triggers (an overlay, a fixture) gets no empty modules.
+    let events = (!spec.events.is_empty()).then(|| {
+        let events = events::webhook_event(&cx);
+        quote! {
+            /// Webhook events, typed.
+            #[allow(clippy::large_enum_variant)]
+            pub mod events {
+                #events
+            }
+        }
+    });
+    let registry = (!spec.triggers.is_empty()).then(|| {
+        let registry = registry::triggers(&cx);
+        quote! {
+            /// The triggers registry.
+            pub mod registry {
+                #registry
+            }
+        }
+    });
     let info = spec_info(spec);
     quote! {
         /// Every object, request body, enum and ID type of the Lever API.
@@ -81,16 +99,8 @@ pub fn client_tokens(spec: &Spec, accessors: &Accessors) -> TokenStream {
 
         #accessors
 
-        /// Webhook events, typed.
-        #[allow(clippy::large_enum_variant)]
-        pub mod events {
-            #events
-        }
-
-        /// The triggers registry.
-        pub mod registry {
-            #registry
-        }
+        #events
+        #registry
 
         #info
     }
