@@ -25,6 +25,28 @@ fn payload_type(spec: &Spec, trigger: &TriggerDef) -> Option<TokenStream> {
     }
 }
 
+/// A clear message when the handler takes another model type than the trigger delivers (the
+/// type checker would report the same mismatch, less helpfully).
+fn wrong_model(spec: &Spec, trigger: &TriggerDef, ty: &Type, expected: &TokenStream) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?.ident.to_string();
+    let expected_name = expected.to_string().rsplit("::").next()?.trim().to_string();
+    let names_a_model = spec.types.contains_key(&last) || last == "WebhookEvent";
+    if !names_a_model || last == expected_name {
+        return None;
+    }
+    let source = if trigger.poll.is_some() {
+        "the polled item"
+    } else {
+        "the webhook event"
+    };
+    Some(format!(
+        "trigger `{}` delivers `{expected_name}` ({source}), but this handler takes `{last}`\n\nchange the parameter to `{}`, or take `lever_client::triggers::TriggerEvent`",
+        trigger.name,
+        expected.to_string().replace(' ', "")
+    ))
+}
+
 fn is_trigger_event(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path
@@ -105,7 +127,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let handler = &function.sig.ident;
     let vis = &function.vis;
     let payload = if is_trigger_event(&arg_ty) {
-        quote!(event)
+        quote!(let payload = event;)
     } else {
         match payload_type(spec, trigger) {
             Some(expected) => {
@@ -119,7 +141,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                         }
                     })
                 };
-                quote!({ let payload: #expected = #decode; payload })
+                if let Some(message) = wrong_model(spec, trigger, &arg_ty, &expected) {
+                    return syn::Error::new_spanned(&arg_ty, message).to_compile_error();
+                }
+                quote!(let payload: #expected = #decode;)
             }
             None => {
                 return syn::Error::new(
@@ -135,7 +160,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     // The call carries the argument's span, so a payload of the wrong type is reported at the
     // handler's parameter.
-    let call = quote_spanned!(arg_ty.span()=> super::#handler(#payload));
+    let call = quote_spanned!(arg_ty.span()=> super::#handler(payload));
     let doc = format!(
         " Registers [`{handler}`](fn@super::{handler}) as a handler of the \"{}\" trigger.",
         trigger.title
@@ -152,9 +177,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 dispatcher.on(
                     ::lever_client::triggers::Trigger::#variant,
                     |event: ::lever_client::triggers::TriggerEvent| async move {
-                        let result: ::std::result::Result<(), ::lever_client::triggers::HandlerError> =
-                            async move { ::std::result::Result::map_err(#call.await, ::std::convert::Into::into) }.await;
-                        result
+                        #payload
+                        ::std::result::Result::map_err(#call.await, ::std::convert::Into::<::lever_client::triggers::HandlerError>::into)
                     },
                 )
             }
