@@ -43,7 +43,7 @@ fn wrong_model(spec: &Spec, trigger: &TriggerDef, ty: &Type, expected: &TokenStr
     Some(format!(
         "trigger `{}` delivers `{expected_name}` ({source}), but this handler takes `{last}`\n\nchange the parameter to `{}`, or take `lever_client::triggers::TriggerEvent`",
         trigger.name,
-        expected.to_string().replace(' ', "")
+        expected.to_string().replace(' ', "").trim_start_matches("::").to_string()
     ))
 }
 
