@@ -55,7 +55,10 @@ fn object_struct(
         let params = required.iter().map(|f| {
             let id = snake_ident(&f.name);
             let ty = cx.rust_type(&f.ty, From::Models);
-            if cx.is_id(&f.ty) || f.ty == lever_spec::TypeRef::String {
+            if matches!(
+                f.ty,
+                lever_spec::TypeRef::String | lever_spec::TypeRef::Named(_)
+            ) {
                 quote!(#id: impl ::std::convert::Into<#ty>)
             } else {
                 quote!(#id: #ty)
@@ -64,7 +67,10 @@ fn object_struct(
         let inits = object.fields.iter().map(|f| {
             let id = snake_ident(&f.name);
             if !f.optional && !f.nullable {
-                if cx.is_id(&f.ty) || f.ty == lever_spec::TypeRef::String {
+                if matches!(
+                    f.ty,
+                    lever_spec::TypeRef::String | lever_spec::TypeRef::Named(_)
+                ) {
                     quote!(#id: #id.into())
                 } else {
                     quote!(#id)

@@ -27,7 +27,12 @@ fn payload_type(spec: &Spec, trigger: &TriggerDef) -> Option<TokenStream> {
 
 /// A clear message when the handler takes another model type than the trigger delivers (the
 /// type checker would report the same mismatch, less helpfully).
-fn wrong_model(spec: &Spec, trigger: &TriggerDef, ty: &Type, expected: &TokenStream) -> Option<String> {
+fn wrong_model(
+    spec: &Spec,
+    trigger: &TriggerDef,
+    ty: &Type,
+    expected: &TokenStream,
+) -> Option<String> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?.ident.to_string();
     let expected_name = expected.to_string().rsplit("::").next()?.trim().to_string();

@@ -321,10 +321,12 @@ fn bench_generation(cfg: &Config) -> Vec<Row> {
         .ratio(gen / parse)
         .target("< 100 ms absolute")
         .met(gen < 0.1),
-        Row::new(format!("generation: of which spec load + validation, median of {runs}"))
-            .figure(ms(load))
-            .baseline(format!("{} (YAML parse only)", ms(parse)))
-            .ratio(load / parse),
+        Row::new(format!(
+            "generation: of which spec load + validation, median of {runs}"
+        ))
+        .figure(ms(load))
+        .baseline(format!("{} (YAML parse only)", ms(parse)))
+        .ratio(load / parse),
     ]
 }
 
@@ -411,7 +413,9 @@ fn bench_compile(cfg: &Config) -> Vec<Row> {
             let text = std::fs::read_to_string(&lib_file).expect("read baseline lib.rs");
             let changed = text.replace(
                 "    pub id: String,\n",
-                &format!("    pub id: String,\n    /// Added.\n    pub extra{i}: Option<String>,\n"),
+                &format!(
+                    "    pub id: String,\n    /// Added.\n    pub extra{i}: Option<String>,\n"
+                ),
             );
             assert_ne!(text, changed, "baseline lib.rs has the Item struct");
             std::fs::write(&lib_file, changed).expect("write baseline lib.rs");
@@ -519,7 +523,11 @@ fn add_posting_field(spec_file: &Path, i: usize) {
             done = true;
         }
     }
-    assert!(done, "found `Posting:` / `fields:` in {}", spec_file.display());
+    assert!(
+        done,
+        "found `Posting:` / `fields:` in {}",
+        spec_file.display()
+    );
     std::fs::write(spec_file, out).expect("write postings.yaml");
     let spec_dir = spec_file
         .ancestors()
@@ -683,7 +691,9 @@ impl SimProcess {
         let stdin = child.stdin.take();
         let mut stdout = BufReader::new(child.stdout.take().expect("child stdout"));
         let mut line = String::new();
-        stdout.read_line(&mut line).expect("simulator announces itself");
+        stdout
+            .read_line(&mut line)
+            .expect("simulator announces itself");
         let mut parts = line.split_whitespace();
         let base_url = parts.next().expect("base URL").to_string();
         let api_key = parts.next().expect("API key").to_string();
@@ -973,15 +983,17 @@ fn bench_rate_limit(cfg: &Config) -> Vec<Row> {
         let mut tasks = Vec::new();
         for _ in 0..8 {
             let client = client.clone();
-            let (ok, too_many, other, ok_steady) =
-                (ok.clone(), too_many.clone(), other.clone(), ok_steady.clone());
+            let (ok, too_many, other, ok_steady) = (
+                ok.clone(),
+                too_many.clone(),
+                other.clone(),
+                ok_steady.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 loop {
-                    let res = tokio::time::timeout_at(
-                        deadline,
-                        client.postings().list().limit(1).send(),
-                    )
-                    .await;
+                    let res =
+                        tokio::time::timeout_at(deadline, client.postings().list().limit(1).send())
+                            .await;
                     match res {
                         Err(_) => break, // the run is over; the call was still waiting
                         Ok(Ok(_)) => {
@@ -990,7 +1002,9 @@ fn bench_rate_limit(cfg: &Config) -> Vec<Row> {
                                 ok_steady.fetch_add(1, Ordering::Relaxed);
                             }
                         }
-                        Ok(Err(lever_client::Error::Api { status, .. })) if status.as_u16() == 429 => {
+                        Ok(Err(lever_client::Error::Api { status, .. }))
+                            if status.as_u16() == 429 =>
+                        {
                             too_many.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(Err(e)) => {
