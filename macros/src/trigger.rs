@@ -48,7 +48,7 @@ fn wrong_model(
     Some(format!(
         "trigger `{}` delivers `{expected_name}` ({source}), but this handler takes `{last}`\n\nchange the parameter to `{}`, or take `lever_client::triggers::TriggerEvent`",
         trigger.name,
-        expected.to_string().replace(' ', "").trim_start_matches("::").to_string()
+        expected.to_string().replace(' ', "").trim_start_matches("::")
     ))
 }
 
