@@ -49,9 +49,10 @@ async fn list(
         .unwrap()
         .push(q.iter().cloned().collect());
     if seen.fail_page == Some(page_no) {
+        // A 400 is not retried, so the stream must yield it and end.
         return Err((
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({"code": "InternalError", "message": "boom"})),
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({"code": "InvalidOffset", "message": "boom"})),
         ));
     }
     let start = match offset {
@@ -154,7 +155,7 @@ async fn error_mid_stream_is_yielded_then_ends() {
     assert_eq!(results.len(), PER_PAGE + 1);
     assert!(results[..PER_PAGE].iter().all(Result::is_ok));
     let e = results[PER_PAGE].as_ref().unwrap_err();
-    assert_eq!(e.code(), Some("InternalError"));
+    assert_eq!(e.code(), Some("InvalidOffset"));
     assert_eq!(
         seen.offsets.lock().unwrap().len(),
         2,

@@ -22,7 +22,7 @@ use proc_macro::TokenStream;
 /// `Cargo.toml`), merged over the shipped spec and validated with the same errors as
 /// `lever-codegen check`. Editing the file triggers a rebuild.
 ///
-/// ```ignore
+/// ```text
 /// mod lever_ext {
 ///     lever_macros::overlay!("lever-overlay.yaml");
 ///     // or: lever_macros::overlay!("lever-overlay.yaml", trait_name = MyLeverExt);
@@ -47,7 +47,7 @@ pub fn request(input: TokenStream) -> TokenStream {
 
 /// Registers an `async fn` as the handler of a trigger, by the trigger's snake_case name:
 ///
-/// ```ignore
+/// ```text
 /// #[lever_macros::trigger("posting_created")]
 /// async fn on_posting(posting: lever_client::models::Posting) -> Result<(), lever_client::triggers::HandlerError> {
 ///     Ok(())
