@@ -46,64 +46,115 @@ pub enum Accessors {
     ExtensionTrait(String),
 }
 
+/// The generated file in parts that are built and formatted independently (in parallel by
+/// [`generate_client`]); concatenated, they are [`client_tokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Models,
+    Resources,
+    Rest,
+}
+
+const PARTS: [Part; 3] = [Part::Models, Part::Resources, Part::Rest];
+
+fn part_tokens(spec: &Spec, accessors: &Accessors, part: Part) -> TokenStream {
+    let cx = context::Context::new(spec, spec.types.keys().map(String::as_str).collect());
+    match part {
+        Part::Models => {
+            let models = models::models(&cx);
+            quote! {
+                /// Every object, request body, enum and ID type of the Lever API.
+                #[allow(clippy::too_many_arguments, clippy::large_enum_variant)]
+                pub mod models {
+                    #models
+                }
+            }
+        }
+        Part::Resources => {
+            let mut by_resource: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
+            for (resource, action) in spec.actions() {
+                by_resource.entry(&resource.name).or_default().push(action);
+            }
+            let resource_items = by_resource
+                .iter()
+                .map(|(resource, actions)| actions::resource_items(&cx, resource, actions));
+            let resources: Vec<_> = spec.resources.values().collect();
+            let accessors = actions::client_accessors(&resources, accessors);
+            quote! {
+                /// One accessor per resource and one request builder per action.
+                #[allow(clippy::too_many_arguments)]
+                pub mod resources {
+                    /// Type-state marker re-exported for readable signatures.
+                    pub use ::lever_client::__private::{PerformAsMissing, PerformAsSet};
+                    #(#resource_items)*
+                }
+
+                #accessors
+            }
+        }
+        Part::Rest => {
+            // A spec without events or triggers (an overlay, a fixture) gets no empty modules.
+            let events = (!spec.events.is_empty()).then(|| {
+                let events = events::webhook_event(&cx);
+                quote! {
+                    /// Webhook events, typed.
+                    #[allow(clippy::large_enum_variant)]
+                    pub mod events {
+                        #events
+                    }
+                }
+            });
+            let registry = (!spec.triggers.is_empty()).then(|| {
+                let registry = registry::triggers(&cx);
+                quote! {
+                    /// The triggers registry.
+                    pub mod registry {
+                        #registry
+                    }
+                }
+            });
+            let info = spec_info(spec);
+            quote! {
+                #events
+                #registry
+                #info
+            }
+        }
+    }
+}
+
 /// The whole client surface as tokens: `models`, `resources`, the `Client` accessors,
 /// `events`, `registry` and `spec_info`. With [`Accessors::Inherent`] it is meant to be
 /// included inside the `lever-client` crate.
 pub fn client_tokens(spec: &Spec, accessors: &Accessors) -> TokenStream {
-    let cx = context::Context::new(spec, spec.types.keys().map(String::as_str).collect());
-    let models = models::models(&cx);
-    let mut by_resource: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
-    for (resource, action) in spec.actions() {
-        by_resource.entry(&resource.name).or_default().push(action);
-    }
-    let resource_items = by_resource
+    PARTS
         .iter()
-        .map(|(resource, actions)| actions::resource_items(&cx, resource, actions));
-    let resources: Vec<_> = spec.resources.values().collect();
-    let accessors = actions::client_accessors(&resources, accessors);
-    // A spec without events or triggers (an overlay, a fixture) gets no empty modules.
-    let events = (!spec.events.is_empty()).then(|| {
-        let events = events::webhook_event(&cx);
-        quote! {
-            /// Webhook events, typed.
-            #[allow(clippy::large_enum_variant)]
-            pub mod events {
-                #events
-            }
-        }
+        .map(|&part| part_tokens(spec, accessors, part))
+        .collect()
+}
+
+/// Builds and formats the parts on their own threads (token streams cannot cross threads,
+/// strings can), then joins them: the same text as formatting [`client_tokens`] at once.
+fn render(spec: &Spec, accessors: &Accessors) -> Result<String, GenerateError> {
+    let parts: Vec<Result<String, GenerateError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = PARTS
+            .iter()
+            .map(|&part| scope.spawn(move || unparse(part_tokens(spec, accessors, part))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(GenerateError::Parse("a generator thread panicked".into()))
+                })
+            })
+            .collect()
     });
-    let registry = (!spec.triggers.is_empty()).then(|| {
-        let registry = registry::triggers(&cx);
-        quote! {
-            /// The triggers registry.
-            pub mod registry {
-                #registry
-            }
-        }
-    });
-    let info = spec_info(spec);
-    quote! {
-        /// Every object, request body, enum and ID type of the Lever API.
-        #[allow(clippy::too_many_arguments, clippy::large_enum_variant)]
-        pub mod models {
-            #models
-        }
-
-        /// One accessor per resource and one request builder per action.
-        #[allow(clippy::too_many_arguments)]
-        pub mod resources {
-            /// Type-state marker re-exported for readable signatures.
-            pub use ::lever_client::__private::{PerformAsMissing, PerformAsSet};
-            #(#resource_items)*
-        }
-
-        #accessors
-
-        #events
-        #registry
-
-        #info
+    let mut out = String::from(HEADER);
+    for part in parts {
+        out.push_str(&part?);
     }
+    Ok(out)
 }
 
 fn spec_info(spec: &Spec) -> TokenStream {
@@ -153,22 +204,23 @@ fn spec_info(spec: &Spec) -> TokenStream {
 
 /// Formats tokens as a Rust file.
 pub fn format_tokens(tokens: TokenStream) -> Result<String, GenerateError> {
+    Ok(format!("{HEADER}{}", unparse(tokens)?))
+}
+
+fn unparse(tokens: TokenStream) -> Result<String, GenerateError> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Parse(e.to_string()))?;
-    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+    Ok(prettyplease::unparse(&file))
 }
 
 /// Generates the client surface for `spec` as formatted Rust source.
 pub fn generate_client(spec: &Spec) -> Result<String, GenerateError> {
-    format_tokens(client_tokens(spec, &Accessors::Inherent))
+    render(spec, &Accessors::Inherent)
 }
 
 /// Generates a self-contained module tree for `spec` whose accessors are the extension trait
 /// `trait_name`, so it compiles in any crate that depends on `lever-client`.
 pub fn generate_extension(spec: &Spec, trait_name: &str) -> Result<String, GenerateError> {
-    format_tokens(client_tokens(
-        spec,
-        &Accessors::ExtensionTrait(trait_name.to_string()),
-    ))
+    render(spec, &Accessors::ExtensionTrait(trait_name.to_string()))
 }
 
 /// Generates the code for an overlay merged over `base` (see [`overlay::overlay_tokens`]).

@@ -112,3 +112,15 @@ fn every_action_links_to_lever_docs() {
         assert!(source.contains(&builder), "{builder}");
     }
 }
+
+#[test]
+fn parallel_rendering_equals_formatting_the_whole_file() {
+    let spec = lever_spec::load(&lever_spec::default_spec_dir(), &[]).expect("shipped spec");
+    let parallel = lever_codegen::generate_client(&spec).expect("generates");
+    let whole = lever_codegen::format_tokens(lever_codegen::client_tokens(
+        &spec,
+        &lever_codegen::Accessors::Inherent,
+    ))
+    .expect("formats");
+    assert_eq!(parallel, whole);
+}
