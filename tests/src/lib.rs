@@ -37,3 +37,7 @@ pub mod fixtures {
         include!("fixtures/polling_trigger.rs");
     }
 }
+
+/// The workspace README's examples, compiled as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+mod readme {}
