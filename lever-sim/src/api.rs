@@ -363,12 +363,13 @@ fn get(cx: &mut Ctx<'_>, store: &mut Store) -> Result<Reply, ApiError> {
 
 fn list(cx: &mut Ctx<'_>, store: &mut Store, deleted: bool) -> Result<Reply, ApiError> {
     let ty = cx.ty()?;
-    let items: Vec<Obj> = if deleted {
-        store.all_deleted(ty).cloned().collect()
+    let store: &Store = store;
+    let items: Vec<&Obj> = if deleted {
+        store.all_deleted(ty).collect()
     } else {
-        store.all(ty).cloned().collect()
+        store.all(ty).collect()
     };
-    let items: Vec<Obj> = items.into_iter().filter(|o| cx.parents_match(o)).collect();
+    let items: Vec<&Obj> = items.into_iter().filter(|o| cx.parents_match(o)).collect();
     let fcx = FilterCtx {
         store,
         ty,
@@ -378,7 +379,7 @@ fn list(cx: &mut Ctx<'_>, store: &mut Store, deleted: bool) -> Result<Reply, Api
     };
     let items = query::filter(items, cx.q, &fcx)?;
     let (page, next) = query::paginate(items, cx.q, cx.max_limit())?;
-    let data: Vec<Value> = page.iter().map(|o| cx.render(store, ty, o)).collect();
+    let data: Vec<Value> = page.iter().map(|&o| cx.render(store, ty, o)).collect();
     let mut body = json!({ "data": data, "hasNext": next.is_some() });
     if let Some(next) = next {
         body["next"] = json!(next);

@@ -1,5 +1,6 @@
 //! Query strings: parameters, pagination tokens, list filters, `expand` and `include`.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 
 use lever_spec::{Spec, TypeRef};
@@ -110,29 +111,26 @@ pub(crate) fn decode_token(token: &str) -> Result<(i64, String), ApiError> {
 }
 
 /// One page of `items` (already filtered) after the `offset` token.
-pub(crate) fn paginate(
-    mut items: Vec<Obj>,
+pub(crate) fn paginate<T: Borrow<Obj>>(
+    mut items: Vec<T>,
     q: &Query,
     max_limit: usize,
-) -> Result<(Vec<Obj>, Option<String>), ApiError> {
+) -> Result<(Vec<T>, Option<String>), ApiError> {
     let limit = limit(q, max_limit)?;
     let after = match q.first("offset") {
         Some(t) if !t.trim().is_empty() => Some(decode_token(t)?),
         _ => None,
     };
-    items.sort_by_key(sort_key);
+    items.sort_by_cached_key(|o| sort_key(o.borrow()));
     let start = match &after {
-        Some(a) => items
-            .iter()
-            .position(|o| sort_key(o).cmp(a) == Ordering::Greater)
-            .unwrap_or(items.len()),
+        Some(a) => items.partition_point(|o| sort_key(o.borrow()).cmp(a) != Ordering::Greater),
         None => 0,
     };
     let rest = items.split_off(start);
     let has_more = rest.len() > limit;
-    let page: Vec<Obj> = rest.into_iter().take(limit).collect();
+    let page: Vec<T> = rest.into_iter().take(limit).collect();
     let next = if has_more {
-        page.last().map(|o| encode_token(&sort_key(o)))
+        page.last().map(|o| encode_token(&sort_key(o.borrow())))
     } else {
         None
     };
@@ -245,7 +243,13 @@ pub(crate) struct FilterCtx<'a> {
 }
 
 /// Keeps the items that pass every filter in `q`.
-pub(crate) fn filter(items: Vec<Obj>, q: &Query, cx: &FilterCtx<'_>) -> Result<Vec<Obj>, ApiError> {
+/// Keeps the items that pass every filter in `q`. Generic over owned and borrowed objects so a
+/// list request filters references and clones only the page it returns.
+pub(crate) fn filter<T: Borrow<Obj>>(
+    items: Vec<T>,
+    q: &Query,
+    cx: &FilterCtx<'_>,
+) -> Result<Vec<T>, ApiError> {
     // Validate and collect the filters once.
     let mut ranges: Vec<(String, Option<i64>, Option<i64>)> = Vec::new();
     let mut names: Vec<&str> = q.names().collect();
@@ -303,7 +307,8 @@ pub(crate) fn filter(items: Vec<Obj>, q: &Query, cx: &FilterCtx<'_>) -> Result<V
         .unwrap_or(false);
 
     let mut out = Vec::new();
-    'items: for item in items {
+    'items: for owned in items {
+        let item: &Obj = owned.borrow();
         for (field, start, end) in &ranges {
             let Some(ts) = path(&item, field).and_then(as_ms) else {
                 continue 'items;
@@ -394,7 +399,7 @@ pub(crate) fn filter(items: Vec<Obj>, q: &Query, cx: &FilterCtx<'_>) -> Result<V
                 continue 'items;
             }
         }
-        out.push(item);
+        out.push(owned);
     }
     Ok(out)
 }
