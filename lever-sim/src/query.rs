@@ -310,7 +310,7 @@ pub(crate) fn filter<T: Borrow<Obj>>(
     'items: for owned in items {
         let item: &Obj = owned.borrow();
         for (field, start, end) in &ranges {
-            let Some(ts) = path(&item, field).and_then(as_ms) else {
+            let Some(ts) = path(item, field).and_then(as_ms) else {
                 continue 'items;
             };
             if start.is_some_and(|s| ts < s) || end.is_some_and(|e| ts > e) {
@@ -358,27 +358,27 @@ pub(crate) fn filter<T: Borrow<Obj>>(
             }
             let wanted = q.all(name);
             let keep = match *name {
-                "stage_id" => holds_any(&item, "stage", &wanted, false),
-                "contact_id" => holds_any(&item, "contact", &wanted, false),
-                "tag" => holds_any(&item, "tags", &wanted, false),
-                "source" => holds_any(&item, "sources", &wanted, false),
+                "stage_id" => holds_any(item, "stage", &wanted, false),
+                "contact_id" => holds_any(item, "contact", &wanted, false),
+                "tag" => holds_any(item, "tags", &wanted, false),
+                "source" => holds_any(item, "sources", &wanted, false),
                 "email" => {
-                    holds_any(&item, "emails", &wanted, true)
-                        || holds_any(&item, "email", &wanted, true)
+                    holds_any(item, "emails", &wanted, true)
+                        || holds_any(item, "email", &wanted, true)
                 }
-                "archive_reason_id" => holds_any(&item, "archived.reason", &wanted, false),
-                "distributionChannel" => holds_any(&item, "distributionChannels", &wanted, false),
+                "archive_reason_id" => holds_any(item, "archived.reason", &wanted, false),
+                "distributionChannel" => holds_any(item, "distributionChannels", &wanted, false),
                 "posting_id" | "archived_posting_id" => {
                     if item.contains_key("posting") {
-                        holds_any(&item, "posting", &wanted, false)
+                        holds_any(item, "posting", &wanted, false)
                     } else {
-                        applied_to(&item, cx.store, &wanted)
+                        applied_to(item, cx.store, &wanted)
                     }
                 }
                 "team" | "department" | "location" | "commitment" | "level"
                     if item.contains_key("categories") =>
                 {
-                    holds_any(&item, &format!("categories.{name}"), &wanted, false)
+                    holds_any(item, &format!("categories.{name}"), &wanted, false)
                 }
                 _ => {
                     let camel_name = camel(name);
@@ -392,7 +392,7 @@ pub(crate) fn filter<T: Borrow<Obj>>(
                     // only on objects that have the field.
                     !(declared || known)
                         || !item.contains_key(&field)
-                        || holds_any(&item, &field, &wanted, false)
+                        || holds_any(item, &field, &wanted, false)
                 }
             };
             if !keep {
