@@ -44,6 +44,25 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
             }
         }
     });
+    let strict: Vec<&str> = events
+        .iter()
+        .filter(|e| {
+            strict_type(
+                cx,
+                &lever_spec::TypeRef::Named(e.data.clone()),
+                &mut Vec::new(),
+            )
+        })
+        .map(|e| e.name.as_str())
+        .collect();
+    let strict_match = if strict.is_empty() {
+        quote! {
+            let _ = name;
+            false
+        }
+    } else {
+        quote!(matches!(name, #(#strict)|*))
+    };
     quote! {
         /// A webhook delivery from Lever, typed by its `event`.
         ///
@@ -102,6 +121,27 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
             }
         }
 
+        impl WebhookEvent {
+            /// Builds a known event from envelope fields already read and the raw JSON text of
+            /// its `data`, decoded straight into the event's typed data. `None` when `name` is
+            /// not a known event. Used by `lever_client::webhooks` to parse a body in one pass.
+            #[doc(hidden)]
+            pub fn from_parts(name: &str, parts: ::lever_client::webhooks::DeliveryParts, data: &str) -> ::std::option::Option<::std::result::Result<Self, ::lever_client::__private::serde_json::Error>> {
+                match name {
+                    #(#names => ::std::option::Option::Some(parts.decode(data).map(WebhookEvent::#variants)),)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+
+            /// Whether decoding `name`'s `data` reads every value in it as strictly as parsing
+            /// a `serde_json::Value` does (no part is skimmed over, as a derived struct skims
+            /// keys it does not know). `false` for events this version does not know.
+            #[doc(hidden)]
+            pub fn decodes_data_strictly(name: &str) -> bool {
+                #strict_match
+            }
+        }
+
         impl ::lever_client::__private::serde::Serialize for WebhookEvent {
             fn serialize<S: ::lever_client::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 match self {
@@ -117,5 +157,40 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
                 WebhookEvent::from_value(value).map_err(<D::Error as ::lever_client::__private::serde::de::Error>::custom)
             }
         }
+    }
+}
+
+/// Whether decoding a value of `ty` reads all of its input as strictly as parsing a
+/// `serde_json::Value` does: scalars, IDs, enums and JSON values do, lists and maps of such
+/// types too, and objects that keep unknown keys (as `Value`s) and whose fields all do. A
+/// derived object skims the keys it does not know, so it does not; nor do types whose decoding
+/// this does not know (`File`, `Expandable`), nor recursive types.
+fn strict_type(cx: &Context<'_>, ty: &lever_spec::TypeRef, visiting: &mut Vec<String>) -> bool {
+    use lever_spec::{TypeKind, TypeRef};
+    match ty {
+        TypeRef::String
+        | TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean
+        | TypeRef::Timestamp
+        | TypeRef::Json => true,
+        TypeRef::File | TypeRef::Expandable(_) => false,
+        TypeRef::List(inner) | TypeRef::Map(inner) => strict_type(cx, inner, visiting),
+        TypeRef::Named(name) => match cx.spec.types.get(name).map(|def| &def.kind) {
+            Some(TypeKind::Id | TypeKind::Enum(_)) => true,
+            Some(TypeKind::Object(object)) => {
+                if !object.keep_unknown || visiting.contains(name) {
+                    return false;
+                }
+                visiting.push(name.clone());
+                let strict = object
+                    .fields
+                    .iter()
+                    .all(|field| strict_type(cx, &field.ty, visiting));
+                visiting.pop();
+                strict
+            }
+            None => false,
+        },
     }
 }

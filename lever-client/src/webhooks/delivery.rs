@@ -1,5 +1,6 @@
 //! The envelope every Lever webhook delivery shares, generic over its `data`.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::Timestamp;
@@ -23,6 +24,33 @@ pub struct Delivery<D> {
     pub signature: Option<String>,
     /// The event's data.
     pub data: D,
+}
+
+/// The envelope fields of a delivery, read before its `data` is decoded.
+///
+/// Used by the generated `WebhookEvent::from_parts` to parse a body in one pass; not meant to
+/// be built outside this crate.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryParts {
+    pub(crate) id: Option<String>,
+    pub(crate) token: String,
+    pub(crate) triggered_at: Timestamp,
+    pub(crate) signature: Option<String>,
+}
+
+impl DeliveryParts {
+    /// Decodes `data`, the raw JSON text of the delivery's `data`, and completes the delivery.
+    pub fn decode<D: DeserializeOwned>(self, data: &str) -> Result<Delivery<D>, serde_json::Error> {
+        let data = serde_json::from_str(data)?;
+        Ok(Delivery {
+            id: self.id,
+            token: self.token,
+            triggered_at: self.triggered_at,
+            signature: self.signature,
+            data,
+        })
+    }
 }
 
 /// An event this version of the spec does not know, kept whole.

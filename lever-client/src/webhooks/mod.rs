@@ -41,6 +41,7 @@
 //! ```
 
 mod delivery;
+mod envelope;
 mod error;
 mod signature;
 mod verifier;
@@ -52,12 +53,14 @@ use rand::Rng as _;
 use serde_json::Value;
 
 pub use crate::generated::events::WebhookEvent;
-pub use delivery::{serialize_delivery, Delivery, UnknownEvent};
+pub use delivery::{serialize_delivery, Delivery, DeliveryParts, UnknownEvent};
 pub use error::WebhookError;
 pub use signature::sign;
 pub use verifier::{Verifier, DEFAULT_FUTURE_TOLERANCE, DEFAULT_MAX_BODY_BYTES};
 
 use crate::Timestamp;
+use envelope::Envelope;
+use signature::SignedFields;
 
 /// Verifies a delivery's signature against one signature token.
 ///
@@ -66,6 +69,13 @@ use crate::Timestamp;
 /// HMAC-SHA256 of `token + triggeredAt` keyed with `signature_token`. `data` is not decoded.
 /// There is no body limit, age check or dedup here: use [`Verifier`] for those.
 pub fn verify(signature_token: &str, body: &[u8]) -> Result<(), WebhookError> {
+    // The one-pass read covers well-formed deliveries; anything else takes the `Value` path,
+    // which gives the precise error.
+    let envelope = Envelope::read(body);
+    let checked = envelope.as_ref().filter(|e| e.check_data().is_some());
+    if let Some(fields) = checked.and_then(Envelope::signed) {
+        return check_signature(signature_token, &fields);
+    }
     let value = parse_json(body)?;
     verify_value(signature_token, &value)
 }
@@ -74,11 +84,27 @@ pub fn verify(signature_token: &str, body: &[u8]) -> Result<(), WebhookError> {
 ///
 /// Unknown events are kept as [`WebhookEvent::Unknown`] with their raw JSON.
 pub fn parse(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    if let Some(event) = Envelope::read(body).and_then(Envelope::into_event) {
+        return Ok(event);
+    }
     event_from_value(parse_json(body)?)
 }
 
 /// Verifies a delivery against one signature token, then parses it (the JSON is parsed once).
 pub fn verify_and_parse(signature_token: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    // One pass over the bytes, straight into the typed event; anything out of the ordinary
+    // (errors, unknown events) takes the `Value` path below.
+    if let Some(envelope) = Envelope::read(body) {
+        // A mismatch is answered by the `Value` path too: `data` is not checked yet here.
+        let matched = envelope
+            .signed()
+            .is_some_and(|fields| check_signature(signature_token, &fields).is_ok());
+        if matched {
+            if let Some(event) = envelope.into_event() {
+                return Ok(event);
+            }
+        }
+    }
     let value = parse_json(body)?;
     verify_value(signature_token, &value)?;
     event_from_value(value)
@@ -126,7 +152,11 @@ pub fn random_token() -> String {
 }
 
 fn verify_value(signature_token: &str, value: &Value) -> Result<(), WebhookError> {
-    let fields = signature::signed_fields(value)?;
+    check_signature(signature_token, &signature::signed_fields(value)?)
+}
+
+/// Checks signed fields against one signature token.
+fn check_signature(signature_token: &str, fields: &SignedFields<'_>) -> Result<(), WebhookError> {
     if signature::matches(
         signature_token,
         fields.token,

@@ -13,7 +13,7 @@ use super::error::WebhookError;
 type HmacSha256 = Hmac<Sha256>;
 
 /// The length of a SHA-256 digest in bytes.
-const DIGEST_LEN: usize = 32;
+pub(crate) const DIGEST_LEN: usize = 32;
 
 /// The signed fields of a delivery, read from its JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +33,31 @@ fn mac(signature_token: &str, token: &str, triggered_at: i64) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(signature_token.as_bytes())
         .expect("HMAC accepts keys of any length");
     mac.update(token.as_bytes());
-    mac.update(triggered_at.to_string().as_bytes());
+    mac.update(decimal(triggered_at, &mut [0; 20]));
     mac
+}
+
+/// `n` in base 10, exactly as `n.to_string()` writes it, in `buf` (no allocation). An `i64`
+/// has at most 19 digits plus a sign, so 20 bytes always suffice.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    let mut rest = n.unsigned_abs();
+    for slot in buf.iter_mut().rev() {
+        // `rest % 10` is below 10, so the narrowing is exact.
+        *slot = b'0' + (rest % 10) as u8;
+        start -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        start -= 1;
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'-';
+        }
+    }
+    buf.get(start..).unwrap_or_default()
 }
 
 /// Signs a delivery the way Lever does: the lowercase hex HMAC-SHA256 of `token` followed by
@@ -159,6 +182,24 @@ mod tests {
         assert_eq!(fields.triggered_at, 5);
         assert!(matches("k", "t", 5, &fields.signature));
         assert!(!matches("other", "t", 5, &fields.signature));
+    }
+
+    #[test]
+    fn decimal_matches_to_string() {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            1431454330072,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string().as_bytes(), "{n}");
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::envelope::Envelope;
 use super::error::WebhookError;
-use super::signature::{matches, signed_fields};
+use super::signature::{matches, signed_fields, SignedFields};
 use super::{event_from_value, parse_json, WebhookEvent};
 use crate::{Secret, Timestamp};
 
@@ -130,6 +131,16 @@ impl Verifier {
     ///
     /// `data` is not decoded; use [`Verifier::verify_and_parse`] for a typed event.
     pub fn verify(&self, body: &[u8]) -> Result<(), WebhookError> {
+        self.check_size(body)?;
+        // The one-pass read covers well-formed deliveries; anything else takes the `Value`
+        // path, which gives the precise error.
+        let envelope = Envelope::read(body);
+        let checked = envelope.as_ref().filter(|e| e.check_data().is_some());
+        if let Some(fields) = checked.and_then(Envelope::signed) {
+            self.check_fields(&fields)?;
+            self.check_new(fields.token)?;
+            return self.remember(fields.token.to_owned());
+        }
         let value = self.check(body)?;
         self.record(&value)
     }
@@ -137,6 +148,21 @@ impl Verifier {
     /// Like [`Verifier::verify`], then decodes the typed event (the JSON is parsed once). The
     /// token is recorded as seen only once the event decoded.
     pub fn verify_and_parse(&self, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+        self.check_size(body)?;
+        // One pass over the bytes, straight into the typed event; anything out of the ordinary
+        // (errors, unknown events) takes the `Value` path below, which starts over.
+        // Errors are answered by the `Value` path too: `data` is not checked yet here.
+        if let Some(envelope) = Envelope::read(body) {
+            if let Some(fields) = envelope.signed() {
+                let token = fields.token.to_owned();
+                if self.check_fields(&fields).is_ok() && self.check_new(&token).is_ok() {
+                    if let Some(event) = envelope.into_event() {
+                        self.remember(token)?;
+                        return Ok(event);
+                    }
+                }
+            }
+        }
         let value = self.check(body)?;
         let token = signed_fields(&value)?.token.to_owned();
         self.check_new(&token)?;
@@ -155,13 +181,25 @@ impl Verifier {
 
     /// Size, JSON, envelope, signature and age; returns the parsed body.
     fn check(&self, body: &[u8]) -> Result<Value, WebhookError> {
-        if body.len() > self.max_body_bytes {
-            return Err(WebhookError::BodyTooLarge {
-                limit: self.max_body_bytes,
-            });
-        }
+        self.check_size(body)?;
         let value = parse_json(body)?;
-        let fields = signed_fields(&value)?;
+        self.check_fields(&signed_fields(&value)?)?;
+        Ok(value)
+    }
+
+    /// Refuses a body over the limit.
+    fn check_size(&self, body: &[u8]) -> Result<(), WebhookError> {
+        if body.len() > self.max_body_bytes {
+            Err(WebhookError::BodyTooLarge {
+                limit: self.max_body_bytes,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Signature (against every token) and age of the signed fields.
+    fn check_fields(&self, fields: &SignedFields<'_>) -> Result<(), WebhookError> {
         if self.tokens.is_empty() {
             return Err(WebhookError::NoSignatureToken);
         }
@@ -185,7 +223,7 @@ impl Verifier {
                 self.future_tolerance,
             )?;
         }
-        Ok(value)
+        Ok(())
     }
 
     fn record(&self, value: &Value) -> Result<(), WebhookError> {
