@@ -14,6 +14,7 @@ const FIXTURES: &[&str] = &[
     "paginated",
     "webhook_event",
     "polling_trigger",
+    "keep_unknown",
 ];
 
 fn fixture_dir() -> PathBuf {

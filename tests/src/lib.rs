@@ -36,6 +36,10 @@ pub mod fixtures {
     pub mod polling_trigger {
         include!("fixtures/polling_trigger.rs");
     }
+    /// An object that keeps unknown keys (hand-written `Deserialize`).
+    pub mod keep_unknown {
+        include!("fixtures/keep_unknown.rs");
+    }
 }
 
 /// The workspace README's examples, compiled as doctests so they stay true.

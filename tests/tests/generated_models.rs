@@ -241,3 +241,46 @@ fn polling_triggers_describe_their_rule() {
     assert_eq!(rule.query, &[("confidentiality", "all")]);
     assert!(created.source().webhook.is_empty());
 }
+
+#[test]
+fn keep_unknown_objects_decode_every_kind_of_field_and_keep_the_rest() {
+    use keep_unknown::models::Kept;
+    let wire = json!({
+        "id": "k1", "maybeNull": null, "absentOrNull": null, "type": ["a"],
+        "later": {"added": true}, "n": 3
+    });
+    let kept: Kept = serde_json::from_value(wire.clone()).expect("decodes");
+    assert_eq!(kept.id, "k1");
+    assert_eq!(kept.maybe_absent, None);
+    assert_eq!(kept.maybe_null, None);
+    assert_eq!(kept.absent_or_null, Some(None));
+    assert_eq!(kept.r#type.as_deref(), Some(&["a".to_string()][..]));
+    assert_eq!(kept.unknown_fields.len(), 2);
+    assert_eq!(kept.unknown_fields["later"], json!({"added": true}));
+    assert_eq!(serde_json::to_value(&kept).expect("encodes"), wire);
+    // From bytes too (the path webhooks use), with the same result.
+    let from_bytes: Kept = serde_json::from_slice(wire.to_string().as_bytes()).expect("decodes");
+    assert_eq!(from_bytes, kept);
+
+    let absent: Kept =
+        serde_json::from_value(json!({"id": "k2", "maybeNull": "x", "maybeAbsent": 5}))
+            .expect("decodes");
+    assert_eq!(absent.absent_or_null, None);
+    assert_eq!(absent.maybe_absent, Some(5));
+    assert_eq!(absent.maybe_null.as_deref(), Some("x"));
+
+    let missing =
+        serde_json::from_value::<Kept>(json!({"maybeNull": null})).expect_err("id is required");
+    assert!(
+        missing.to_string().contains("missing field `id`"),
+        "{missing}"
+    );
+    let twice = serde_json::from_str::<Kept>(r#"{"id": "a", "id": "b"}"#).expect_err("duplicate");
+    assert!(
+        twice.to_string().contains("duplicate field `id`"),
+        "{twice}"
+    );
+    let wrong = serde_json::from_value::<Kept>(json!({"id": 1})).expect_err("wrong type");
+    assert!(wrong.to_string().contains("invalid type"), "{wrong}");
+    assert!(serde_json::from_value::<Kept>(json!(["k1"])).is_err());
+}
