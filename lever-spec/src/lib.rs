@@ -134,7 +134,7 @@ pub fn from_sources(
                     &err.location,
                     "",
                     format!("YAML syntax error: {}", err.message),
-                    "fix the YAML syntax; the rest of this file was not read",
+                    "fix the YAML, then check again: nothing else in this file was checked",
                 ),
             }
         }

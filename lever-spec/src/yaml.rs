@@ -164,11 +164,17 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, SyntaxError> {
             },
             message: err.info().to_string(),
         })?;
-        builder.event(event, span)?;
         if builder.root.is_some() {
-            // One document is all a spec file holds; a second one is ignored by design.
-            break;
+            // A spec file holds one document; a second one would be silently lost.
+            if let Event::DocumentStart(_) = event {
+                return Err(SyntaxError {
+                    location: Location::from_span(file, span),
+                    message: "a spec file holds one YAML document, but this one starts another (`---`); split it into two files".into(),
+                });
+            }
+            continue;
         }
+        builder.event(event, span)?;
     }
     Ok(builder.root.unwrap_or_else(|| Node {
         value: Value::Map(Vec::new()),

@@ -135,6 +135,7 @@ broken! {
     trigger_poll_bad_emit: "triggers:\n  posting_created:\n    title: Posting Created\n    poll: { action: postings.list, since: updated_at_start, cursor: updatedAt, created_field: createdAt, emit: creatd }\n";
     multipart_body_not_a_file: "resources:\n  things:\n    actions:\n      upload: { title: Upload, method: POST, path: /things, body: { type: Posting, format: multipart }, response: Posting }\n";
     a_mapping_where_a_list_belongs: "types:\n  Color:\n    enum: { red: 1 }\n";
+    two_documents_in_one_file: "types:\n  Color: { enum: [red] }\n---\ntypes:\n  Shade: { enum: [dark] }\n";
 }
 
 broken_overlay! {
