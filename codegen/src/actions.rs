@@ -4,7 +4,7 @@ use lever_spec::{Action, BodyFormat, Param, PerformAs, Resource, Response, TypeR
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::context::{Context, From};
+use crate::context::{takes_into, Context, From};
 use crate::names::{doc_attrs, ident, pascal_ident, snake_ident};
 
 /// The name of an action's request builder: `postings.get` → `PostingsGetRequest`.
@@ -125,15 +125,15 @@ fn action_doc(action: &Action) -> String {
 /// Argument type for a path parameter or required query parameter.
 fn arg_type(cx: &Context<'_>, ty: &TypeRef) -> TokenStream {
     let rust = cx.rust_type(ty, From::Sibling);
-    if cx.is_id(ty) || *ty == TypeRef::String || matches!(ty, TypeRef::Named(_)) {
+    if takes_into(ty) {
         quote!(impl ::std::convert::Into<#rust>)
     } else {
         rust
     }
 }
 
-fn arg_value(cx: &Context<'_>, ty: &TypeRef, id: &proc_macro2::Ident) -> TokenStream {
-    if cx.is_id(ty) || *ty == TypeRef::String || matches!(ty, TypeRef::Named(_)) {
+fn arg_value(ty: &TypeRef, id: &proc_macro2::Ident) -> TokenStream {
+    if takes_into(ty) {
         quote!(#id.into())
     } else {
         quote!(#id)
@@ -188,7 +188,7 @@ pub(crate) fn accessor_method(
     for param in action.path_params.iter().chain(required_query(action)) {
         let id = snake_ident(&param.name);
         let ty = arg_type(cx, &param.ty);
-        let value = arg_value(cx, &param.ty, &id);
+        let value = arg_value(&param.ty, &id);
         args.push(quote!(#id: #ty));
         inits.push(quote!(#id: #value));
     }

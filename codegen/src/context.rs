@@ -70,3 +70,9 @@ impl<'a> Context<'a> {
         matches!(ty, TypeRef::Named(name) if matches!(self.spec.types.get(name).map(|t| &t.kind), Some(TypeKind::Id)))
     }
 }
+
+/// Whether arguments of this type are taken as `impl Into<T>` (strings, IDs, enums, objects),
+/// so callers can pass `&str`, `String` or the type itself.
+pub(crate) fn takes_into(ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::String | TypeRef::Named(_))
+}

@@ -4,7 +4,7 @@ use lever_spec::{EnumType, Field, ObjectType, TypeDef, TypeKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::context::{Context, From};
+use crate::context::{takes_into, Context, From};
 use crate::names::{doc_attrs, ident, snake_ident};
 
 const SERDE_CRATE: &str = "::lever_client::__private::serde";
@@ -55,10 +55,7 @@ fn object_struct(
         let params = required.iter().map(|f| {
             let id = snake_ident(&f.name);
             let ty = cx.rust_type(&f.ty, From::Models);
-            if matches!(
-                f.ty,
-                lever_spec::TypeRef::String | lever_spec::TypeRef::Named(_)
-            ) {
+            if takes_into(&f.ty) {
                 quote!(#id: impl ::std::convert::Into<#ty>)
             } else {
                 quote!(#id: #ty)
@@ -67,10 +64,7 @@ fn object_struct(
         let inits = object.fields.iter().map(|f| {
             let id = snake_ident(&f.name);
             if !f.optional && !f.nullable {
-                if matches!(
-                    f.ty,
-                    lever_spec::TypeRef::String | lever_spec::TypeRef::Named(_)
-                ) {
+                if takes_into(&f.ty) {
                     quote!(#id: #id.into())
                 } else {
                     quote!(#id)
