@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod actions;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod context;
 pub mod diff;

@@ -40,7 +40,6 @@ fn object_struct(
     let extra = object.keep_unknown.then(|| {
         quote! {
             /// Keys this version of the spec does not know, kept so the value round-trips.
-            #[serde(flatten)]
             pub unknown_fields: ::lever_client::__private::serde_json::Map<::std::string::String, ::lever_client::__private::serde_json::Value>,
         }
     });
@@ -93,174 +92,30 @@ fn object_struct(
             }
         }
     });
-    // With `keep_unknown`, `Deserialize` is written out (see `keep_unknown_deserialize`) rather
-    // than derived: the derive's `#[serde(flatten)]` buffers the whole object first.
-    let derive_deserialize =
-        (!object.keep_unknown).then(|| quote!(, ::lever_client::__private::serde::Deserialize));
-    let deserialize_impl = object
-        .keep_unknown
-        .then(|| keep_unknown_deserialize(cx, &name, object));
+    let serde_fields = object.fields.iter().map(|f| {
+        let id = snake_ident(&f.name);
+        let kind = format_ident!(
+            "{}",
+            match (f.optional, f.nullable) {
+                (false, false) => "required",
+                (true, false) => "optional",
+                (false, true) => "nullable",
+                (true, true) => "optional_nullable",
+            }
+        );
+        let wire = &f.name;
+        quote!(#kind #id = #wire)
+    });
+    let keep = object.keep_unknown.then(|| quote!(keep unknown_fields));
     quote! {
         #doc
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default_derive ::lever_client::__private::serde::Serialize #derive_deserialize)]
-        #[serde(crate = #SERDE_CRATE)]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default_derive)]
         pub struct #name {
             #(#fields)*
             #extra
         }
         #constructor
-        #deserialize_impl
-    }
-}
-
-/// `Deserialize` for an object that keeps unknown keys, as a map visitor reading straight from
-/// the input: each known key goes to its field with the semantics the derive gives it (absent
-/// optional or nullable fields are `None`; with both, `null` is `Some(None)`; a missing required
-/// field is a `missing_field` error; a repeated known key is a `duplicate_field` error), and
-/// every other key goes to `unknown_fields` as a `serde_json::Value` (a repeated one keeps its
-/// last value, like `serde_json::Map`).
-fn keep_unknown_deserialize(
-    cx: &Context<'_>,
-    name: &proc_macro2::Ident,
-    object: &ObjectType,
-) -> TokenStream {
-    let serde = quote!(::lever_client::__private::serde);
-    let json = quote!(::lever_client::__private::serde_json);
-    let expecting = format!("struct {name}");
-    let fields = &object.fields;
-    let variants: Vec<_> = fields
-        .iter()
-        .map(|f| crate::names::pascal_ident(&lever_spec::naming::field_name(&f.name)))
-        .collect();
-    let wires: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-    let idents: Vec<_> = fields.iter().map(|f| snake_ident(&f.name)).collect();
-    let locals: Vec<_> = (0..fields.len())
-        .map(|i| format_ident!("__field{}", i))
-        .collect();
-    let types: Vec<_> = fields.iter().map(|f| field_type(cx, f)).collect();
-    let reads = fields.iter().zip(&types).map(|(f, ty)| {
-        if f.optional && f.nullable {
-            let inner = cx.rust_type(&f.ty, From::Models);
-            quote!(::std::option::Option::Some(map.next_value::<::std::option::Option<#inner>>()?))
-        } else {
-            quote!(map.next_value::<#ty>()?)
-        }
-    });
-    let finishes = fields.iter().zip(&locals).map(|(f, local)| {
-        if !f.optional && !f.nullable {
-            let wire = &f.name;
-            quote! {
-                let ::std::option::Option::Some(#local) = #local else {
-                    return ::std::result::Result::Err(<__A::Error as #serde::de::Error>::missing_field(#wire));
-                };
-            }
-        } else {
-            quote!(let #local = ::std::option::Option::unwrap_or_default(#local);)
-        }
-    });
-    // With no known field, a `match` would have only the catch-all arm.
-    let (from_str, from_string) = if fields.is_empty() {
-        (
-            quote!(__Field::__Unknown(::std::string::ToString::to_string(
-                value
-            ))),
-            quote!(__Field::__Unknown(value)),
-        )
-    } else {
-        (
-            quote! {
-                match value {
-                    #(#wires => __Field::#variants,)*
-                    other => __Field::__Unknown(::std::string::ToString::to_string(other)),
-                }
-            },
-            quote! {
-                match value.as_str() {
-                    #(#wires => __Field::#variants,)*
-                    _ => __Field::__Unknown(value),
-                }
-            },
-        )
-    };
-    quote! {
-        impl<'de> #serde::Deserialize<'de> for #name {
-            fn deserialize<__D: #serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
-                /// A key of the object: a known field, or a key kept in `unknown_fields`.
-                enum __Field {
-                    #(#variants,)*
-                    __Unknown(::std::string::String),
-                }
-
-                /// Reads a key, borrowed or owned.
-                struct __FieldVisitor;
-
-                impl<'de> #serde::de::Visitor<'de> for __FieldVisitor {
-                    type Value = __Field;
-
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str("a field name")
-                    }
-
-                    fn visit_str<__E: #serde::de::Error>(self, value: &str) -> ::std::result::Result<__Field, __E> {
-                        ::std::result::Result::Ok(#from_str)
-                    }
-
-                    fn visit_string<__E: #serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<__Field, __E> {
-                        ::std::result::Result::Ok(#from_string)
-                    }
-
-                    fn visit_bytes<__E: #serde::de::Error>(self, value: &[u8]) -> ::std::result::Result<__Field, __E> {
-                        match ::std::str::from_utf8(value) {
-                            ::std::result::Result::Ok(value) => self.visit_str(value),
-                            ::std::result::Result::Err(_) => ::std::result::Result::Err(__E::invalid_value(#serde::de::Unexpected::Bytes(value), &self)),
-                        }
-                    }
-                }
-
-                impl<'de> #serde::Deserialize<'de> for __Field {
-                    fn deserialize<__K: #serde::Deserializer<'de>>(deserializer: __K) -> ::std::result::Result<Self, __K::Error> {
-                        deserializer.deserialize_identifier(__FieldVisitor)
-                    }
-                }
-
-                /// Reads the object's entries in one pass.
-                struct __Visitor;
-
-                impl<'de> #serde::de::Visitor<'de> for __Visitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    fn visit_map<__A: #serde::de::MapAccess<'de>>(self, mut map: __A) -> ::std::result::Result<#name, __A::Error> {
-                        #(let mut #locals: ::std::option::Option<#types> = ::std::option::Option::None;)*
-                        let mut unknown_fields = #json::Map::new();
-                        while let ::std::option::Option::Some(key) = map.next_key::<__Field>()? {
-                            match key {
-                                #(__Field::#variants => {
-                                    if #locals.is_some() {
-                                        return ::std::result::Result::Err(<__A::Error as #serde::de::Error>::duplicate_field(#wires));
-                                    }
-                                    #locals = ::std::option::Option::Some(#reads);
-                                })*
-                                __Field::__Unknown(key) => {
-                                    let value = map.next_value::<#json::Value>()?;
-                                    unknown_fields.insert(key, value);
-                                }
-                            }
-                        }
-                        #(#finishes)*
-                        ::std::result::Result::Ok(#name {
-                            #(#idents: #locals,)*
-                            unknown_fields,
-                        })
-                    }
-                }
-
-                deserializer.deserialize_map(__Visitor)
-            }
-        }
+        ::lever_client::__private::object_serde!(#name { #(#serde_fields),* } #keep);
     }
 }
 
@@ -277,51 +132,22 @@ fn field_type(cx: &Context<'_>, field: &Field) -> TokenStream {
 
 fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
     let id = snake_ident(&field.name);
-    let rust_name = lever_spec::naming::field_name(&field.name);
-    let rename = (rust_name != field.name).then(|| {
-        let wire = &field.name;
-        quote!(#[serde(rename = #wire)])
-    });
-    let ty = cx.rust_type(&field.ty, From::Models);
+    let ty = field_type(cx, field);
     let mut doc_text = field
         .doc
         .clone()
         .unwrap_or_else(|| format!("`{}`", field.name));
-    let (ty, serde_attr) = match (field.optional, field.nullable) {
-        (false, false) => (ty, None),
-        (true, false) => {
-            doc_text.push_str("\n\nMay be absent.");
-            (
-                quote!(::std::option::Option<#ty>),
-                Some(
-                    quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-                ),
-            )
-        }
-        (false, true) => {
-            doc_text.push_str("\n\nMay be `null`.");
-            (
-                quote!(::std::option::Option<#ty>),
-                Some(quote!(#[serde(default)])),
-            )
-        }
-        (true, true) => {
-            doc_text.push_str(
-                "\n\nMay be absent (`None`) or `null` (`Some(None)`); the two are kept apart.",
-            );
-            (
-                quote!(::std::option::Option<::std::option::Option<#ty>>),
-                Some(
-                    quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none", with = "::lever_client::__private::double_option")]),
-                ),
-            )
-        }
-    };
+    match (field.optional, field.nullable) {
+        (false, false) => {}
+        (true, false) => doc_text.push_str("\n\nMay be absent."),
+        (false, true) => doc_text.push_str("\n\nMay be `null`."),
+        (true, true) => doc_text.push_str(
+            "\n\nMay be absent (`None`) or `null` (`Some(None)`); the two are kept apart.",
+        ),
+    }
     let doc = doc_attrs(&doc_text);
     quote! {
         #doc
-        #rename
-        #serde_attr
         pub #id: #ty,
     }
 }

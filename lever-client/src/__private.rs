@@ -218,70 +218,9 @@ fn next_request(mut req: ApiRequest, has_next: bool, next: Option<&str>) -> Opti
     Some(req)
 }
 
-/// A serde `with`-module for `Option<Option<T>>` fields that keeps an absent key (`None`),
-/// an explicit `null` (`Some(None)`) and a value (`Some(Some(v))`) apart.
-///
-/// Use with
-/// `#[serde(default, skip_serializing_if = "Option::is_none", with = "::lever_client::__private::double_option")]`.
-pub mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    /// Serialises `Some(None)` as `null` and `Some(Some(v))` as `v` (`None` is skipped by
-    /// `skip_serializing_if`; if not, it is written as `null` too).
-    pub fn serialize<T, S>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error>
-    where
-        T: Serialize,
-        S: Serializer,
-    {
-        match value {
-            Some(Some(v)) => v.serialize(serializer),
-            Some(None) | None => serializer.serialize_none(),
-        }
-    }
-
-    /// Deserialises a present key: `null` → `Some(None)`, a value → `Some(Some(v))`. An absent
-    /// key never reaches here (`#[serde(default)]` gives `None`).
-    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        T: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Option::<T>::deserialize(deserializer).map(Some)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Serialize;
-    use serde_json::json;
-
-    #[derive(Debug, PartialEq, Serialize, Deserialize)]
-    struct Patch {
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "::lever_client::__private::double_option"
-        )]
-        owner: Option<Option<String>>,
-    }
-
-    #[test]
-    fn double_option_absent_null_value() {
-        let absent: Patch = serde_json::from_value(json!({})).unwrap();
-        let null: Patch = serde_json::from_value(json!({"owner": null})).unwrap();
-        let value: Patch = serde_json::from_value(json!({"owner": "u1"})).unwrap();
-        assert_eq!(absent.owner, None);
-        assert_eq!(null.owner, Some(None));
-        assert_eq!(value.owner, Some(Some("u1".into())));
-        assert_eq!(serde_json::to_value(&absent).unwrap(), json!({}));
-        assert_eq!(serde_json::to_value(&null).unwrap(), json!({"owner": null}));
-        assert_eq!(
-            serde_json::to_value(&value).unwrap(),
-            json!({"owner": "u1"})
-        );
-        assert!(serde_json::from_value::<Patch>(json!({"owner": 3})).is_err());
-    }
 
     #[test]
     fn path_segments() {

@@ -67,6 +67,7 @@ pub use types::{Expandable, FilePart, Page, Timestamp};
 // types re-exported above.
 mod codegen_support;
 mod generated;
+mod object_serde;
 pub mod triggers;
 pub mod webhooks;
 

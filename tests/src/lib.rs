@@ -36,7 +36,7 @@ pub mod fixtures {
     pub mod polling_trigger {
         include!("fixtures/polling_trigger.rs");
     }
-    /// An object that keeps unknown keys (hand-written `Deserialize`).
+    /// An object that keeps unknown keys (`object_serde!` with `keep`).
     pub mod keep_unknown {
         include!("fixtures/keep_unknown.rs");
     }
