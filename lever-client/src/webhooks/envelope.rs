@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::delivery::DeliveryParts;
-use super::signature::{SignedFields, DIGEST_LEN};
+use super::signature::{decode_signature, SignedFields};
 use super::WebhookEvent;
 use crate::Timestamp;
 
@@ -85,8 +85,7 @@ impl<'a> Envelope<'a> {
         let Slot::Str(hex_sig) = &self.signature else {
             return None;
         };
-        let mut signature = [0u8; DIGEST_LEN];
-        hex::decode_to_slice(hex_sig.as_bytes(), &mut signature).ok()?;
+        let signature = decode_signature(hex_sig)?;
         Some(SignedFields {
             token,
             triggered_at,
@@ -111,12 +110,12 @@ impl<'a> Envelope<'a> {
         // Decoding the data checks it as a `Value` parse would when every type in it reads
         // all of its input and it cannot nest deeper than a `Value` parse of the whole body
         // allows (each level needs a `[` or `{`); otherwise check it first.
-        let openings: usize = data
-            .get()
-            .bytes()
-            .map(|b| usize::from(b == b'[' || b == b'{'))
-            .sum();
-        let shallow = openings < MAX_DEPTH;
+        // `memchr` finds the (usually few) brackets with SIMD; counting byte by byte cost about
+        // a tenth of this path's instructions.
+        let shallow = memchr::memchr2_iter(b'[', b'{', data.get().as_bytes())
+            .take(MAX_DEPTH)
+            .count()
+            < MAX_DEPTH;
         if !(shallow && WebhookEvent::decodes_data_strictly(&name)) {
             check_raw(data)?;
         }

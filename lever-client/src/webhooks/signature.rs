@@ -26,15 +26,47 @@ pub(crate) struct SignedFields<'a> {
     pub(crate) signature: [u8; DIGEST_LEN],
 }
 
-/// A keyed HMAC over `token + triggered_at` (base-10), ready to finalise or verify.
-fn mac(signature_token: &str, token: &str, triggered_at: i64) -> HmacSha256 {
-    // HMAC accepts keys of any length (long keys are hashed, short ones padded), so
-    // `new_from_slice` cannot fail for `Hmac<Sha256>`.
-    let mut mac = HmacSha256::new_from_slice(signature_token.as_bytes())
-        .expect("HMAC accepts keys of any length");
-    mac.update(token.as_bytes());
-    mac.update(decimal(triggered_at, &mut [0; 20]));
-    mac
+/// A signature token made ready for HMAC: keying hashes the padded key twice (inner and outer),
+/// so a [`Verifier`](super::Verifier) keys once and clones the state for each delivery.
+#[derive(Clone)]
+pub(crate) struct SigningKey(HmacSha256);
+
+impl SigningKey {
+    pub(crate) fn new(signature_token: &str) -> Self {
+        // HMAC accepts keys of any length (long keys are hashed, short ones padded), so
+        // `new_from_slice` cannot fail for `Hmac<Sha256>`.
+        SigningKey(
+            HmacSha256::new_from_slice(signature_token.as_bytes())
+                .expect("HMAC accepts keys of any length"),
+        )
+    }
+
+    /// The HMAC over `token + triggered_at` (base 10), ready to finalise or verify.
+    fn mac(&self, token: &str, triggered_at: i64) -> HmacSha256 {
+        let mut mac = self.0.clone();
+        mac.update(token.as_bytes());
+        mac.update(decimal(triggered_at, &mut [0; 20]));
+        mac
+    }
+
+    /// Whether `signature` is the signature of `token + triggered_at` under this key,
+    /// compared in constant time.
+    pub(crate) fn matches(
+        &self,
+        token: &str,
+        triggered_at: i64,
+        signature: &[u8; DIGEST_LEN],
+    ) -> bool {
+        self.mac(token, triggered_at)
+            .verify_slice(signature)
+            .is_ok()
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
 }
 
 /// `n` in base 10, exactly as `n.to_string()` writes it, in `buf` (no allocation). An `i64`
@@ -60,6 +92,40 @@ fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     buf.get(start..).unwrap_or_default()
 }
 
+/// Decodes a signature: exactly `2 * DIGEST_LEN` hex digits, either case (what
+/// `hex::decode_to_slice` accepts), through a lookup table: the hex crate's per-digit decoding
+/// was a tenth of the whole typed webhook path.
+pub(crate) fn decode_signature(hex_sig: &str) -> Option<[u8; DIGEST_LEN]> {
+    const INVALID: u8 = 0xff;
+    const TABLE: [u8; 256] = {
+        let mut table = [INVALID; 256];
+        let mut i = 0;
+        while i < 10 {
+            table[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            table[b'a' as usize + i] = 10 + i as u8;
+            table[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        table
+    };
+    let digits = hex_sig.as_bytes();
+    if digits.len() != 2 * DIGEST_LEN {
+        return None;
+    }
+    let mut out = [0u8; DIGEST_LEN];
+    let mut invalid = false;
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (high, low) = (TABLE[usize::from(pair[0])], TABLE[usize::from(pair[1])]);
+        invalid |= high == INVALID || low == INVALID;
+        *byte = (high << 4) | (low & 0x0f);
+    }
+    (!invalid).then_some(out)
+}
+
 /// Signs a delivery the way Lever does: the lowercase hex HMAC-SHA256 of `token` followed by
 /// `triggered_at` written in base 10, keyed with `signature_token`.
 ///
@@ -69,7 +135,8 @@ fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
 /// ```
 pub fn sign(signature_token: &str, token: &str, triggered_at: i64) -> String {
     hex::encode(
-        mac(signature_token, token, triggered_at)
+        SigningKey::new(signature_token)
+            .mac(token, triggered_at)
             .finalize()
             .into_bytes(),
     )
@@ -83,9 +150,7 @@ pub(crate) fn matches(
     triggered_at: i64,
     signature: &[u8; DIGEST_LEN],
 ) -> bool {
-    mac(signature_token, token, triggered_at)
-        .verify_slice(signature)
-        .is_ok()
+    SigningKey::new(signature_token).matches(token, triggered_at, signature)
 }
 
 /// Reads `token`, `triggeredAt` and `signature` from a parsed delivery body.
@@ -115,10 +180,7 @@ pub(crate) fn signed_fields(body: &Value) -> Result<SignedFields<'_>, WebhookErr
     let signature = match map.get("signature") {
         None | Some(Value::Null) => return Err(WebhookError::MissingSignature),
         Some(Value::String(hex_sig)) => {
-            let mut out = [0u8; DIGEST_LEN];
-            hex::decode_to_slice(hex_sig, &mut out)
-                .map_err(|_| WebhookError::BadSignatureEncoding)?;
-            out
+            decode_signature(hex_sig).ok_or(WebhookError::BadSignatureEncoding)?
         }
         Some(_) => return Err(WebhookError::BadSignatureEncoding),
     };
@@ -162,6 +224,36 @@ pub(crate) fn kind(value: &Value) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn hex_crate(s: &str) -> Option<[u8; DIGEST_LEN]> {
+        let mut out = [0u8; DIGEST_LEN];
+        hex::decode_to_slice(s, &mut out).ok().map(|()| out)
+    }
+
+    #[test]
+    fn signature_decoding_matches_the_hex_crate() {
+        let lower = sign("key", "abc", 1);
+        for s in [
+            lower.clone(),
+            lower.to_uppercase(),
+            lower[..63].to_owned(),
+            format!("{lower}0"),
+            lower.replacen('a', "g", 1),
+            lower.replacen(|c: char| c.is_ascii_digit(), "é", 1),
+            " ".repeat(64),
+            String::new(),
+        ] {
+            assert_eq!(decode_signature(&s), hex_crate(&s), "{s:?}");
+        }
+        assert!(decode_signature(&lower).is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn signature_decoding_matches_the_hex_crate_on_any_text(s in "[0-9a-fA-F]{64}|[0-9a-gA-G:/@`]{62,66}|.{0,70}") {
+            proptest::prop_assert_eq!(decode_signature(&s), hex_crate(&s));
+        }
+    }
 
     /// A vector computed independently:
     /// `printf %s abc1431454330072 | openssl dgst -sha256 -hmac key`.

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::envelope::Envelope;
 use super::error::WebhookError;
-use super::signature::{matches, signed_fields, SignedFields};
+use super::signature::{signed_fields, SignedFields, SigningKey};
 use super::{event_from_value, parse_json, WebhookEvent};
 use crate::{Secret, Timestamp};
 
@@ -48,7 +48,8 @@ pub const DEFAULT_FUTURE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
-    tokens: Vec<Secret>,
+    /// The signature tokens, keyed for HMAC once.
+    keys: Vec<SigningKey>,
     max_age: Option<Duration>,
     future_tolerance: Duration,
     max_body_bytes: usize,
@@ -58,7 +59,7 @@ pub struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("tokens", &self.tokens.len())
+            .field("tokens", &self.keys.len())
             .field("max_age", &self.max_age)
             .field("future_tolerance", &self.future_tolerance)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -80,7 +81,10 @@ impl Verifier {
     /// A verifier that accepts deliveries signed with any of `signature_tokens`.
     pub fn with_tokens<T: Into<Secret>>(signature_tokens: impl IntoIterator<Item = T>) -> Self {
         Verifier {
-            tokens: signature_tokens.into_iter().map(Into::into).collect(),
+            keys: signature_tokens
+                .into_iter()
+                .map(|token| SigningKey::new(token.into().expose()))
+                .collect(),
             max_age: None,
             future_tolerance: DEFAULT_FUTURE_TOLERANCE,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -90,7 +94,8 @@ impl Verifier {
 
     /// Adds another accepted signature token.
     pub fn add_token(mut self, signature_token: impl Into<Secret>) -> Self {
-        self.tokens.push(signature_token.into());
+        self.keys
+            .push(SigningKey::new(signature_token.into().expose()));
         self
     }
 
@@ -139,7 +144,7 @@ impl Verifier {
         if let Some(fields) = checked.and_then(Envelope::signed) {
             self.check_fields(&fields)?;
             self.check_new(fields.token)?;
-            return self.remember(fields.token.to_owned());
+            return self.remember(fields.token);
         }
         let value = self.check(body)?;
         self.record(&value)
@@ -154,10 +159,10 @@ impl Verifier {
         // Errors are answered by the `Value` path too: `data` is not checked yet here.
         if let Some(envelope) = Envelope::read(body) {
             if let Some(fields) = envelope.signed() {
-                let token = fields.token.to_owned();
-                if self.check_fields(&fields).is_ok() && self.check_new(&token).is_ok() {
+                if self.check_fields(&fields).is_ok() && self.check_new(fields.token).is_ok() {
+                    // Dedup records the token only once the event decoded.
                     if let Some(event) = envelope.into_event() {
-                        self.remember(token)?;
+                        self.remember(event.token())?;
                         return Ok(event);
                     }
                 }
@@ -167,7 +172,7 @@ impl Verifier {
         let token = signed_fields(&value)?.token.to_owned();
         self.check_new(&token)?;
         let event = event_from_value(value)?;
-        self.remember(token)?;
+        self.remember(&token)?;
         Ok(event)
     }
 
@@ -200,17 +205,12 @@ impl Verifier {
 
     /// Signature (against every token) and age of the signed fields.
     fn check_fields(&self, fields: &SignedFields<'_>) -> Result<(), WebhookError> {
-        if self.tokens.is_empty() {
+        if self.keys.is_empty() {
             return Err(WebhookError::NoSignatureToken);
         }
         // Every token is tried (no early exit), so timing does not tell which one matched.
-        let matched = self.tokens.iter().fold(false, |found, key| {
-            matches(
-                key.expose(),
-                fields.token,
-                fields.triggered_at,
-                &fields.signature,
-            ) | found
+        let matched = self.keys.iter().fold(false, |found, key| {
+            key.matches(fields.token, fields.triggered_at, &fields.signature) | found
         });
         if !matched {
             return Err(WebhookError::SignatureMismatch);
@@ -227,8 +227,8 @@ impl Verifier {
     }
 
     fn record(&self, value: &Value) -> Result<(), WebhookError> {
-        let token = signed_fields(value)?.token.to_owned();
-        self.check_new(&token)?;
+        let token = signed_fields(value)?.token;
+        self.check_new(token)?;
         self.remember(token)
     }
 
@@ -240,9 +240,9 @@ impl Verifier {
     }
 
     /// Records a token; fails if another request recorded it in the meantime.
-    fn remember(&self, token: String) -> Result<(), WebhookError> {
+    fn remember(&self, token: &str) -> Result<(), WebhookError> {
         match &self.dedup {
-            Some(dedup) if !lock(dedup).insert(token) => Err(WebhookError::Duplicate),
+            Some(dedup) if !lock(dedup).insert(token.to_owned()) => Err(WebhookError::Duplicate),
             _ => Ok(()),
         }
     }

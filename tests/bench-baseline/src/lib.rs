@@ -45,5 +45,6 @@ pub async fn touch(body: &[u8]) -> Result<usize, BaselineError> {
         + url.map_or(0, |u| u.as_str().len())
         + enc.to_string().len()
         + hex.len()
+        + memchr::memchr(b'x', &bytes).unwrap_or(0)
         + serde_json::to_vec(&serde_json::json!({ "n": n }))?.len())
 }
