@@ -516,6 +516,9 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
     }
 }
 
+/// `send()` and `stream()` are `#[inline]`: besides letting the compiler inline them, that
+/// defers compiling each one (and the decoding of its response type) to the crate that calls
+/// it, so `lever-client` itself builds faster and a program pays only for the actions it uses.
 fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
     let request = if matches!(&action.body, Some(b) if b.format == BodyFormat::Json) {
         quote!(self.to_request()?)
@@ -527,11 +530,13 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             let item = cx.rust_type(ty, From::Sibling);
             quote! {
                 /// Sends the request and returns one page (`data`, `has_next`, `next`).
+                #[inline]
                 pub async fn send(self) -> ::std::result::Result<::lever_client::Page<#item>, ::lever_client::Error> {
                     self.client.send_page(#request).await
                 }
 
                 /// Streams every item across all pages, fetching one page at a time.
+                #[inline]
                 pub fn stream(self) -> ::lever_client::__private::BoxStream<'static, ::std::result::Result<#item, ::lever_client::Error>> {
                     self.client.stream_items(#request)
                 }
@@ -541,6 +546,7 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             let out = cx.rust_type(ty, From::Sibling);
             quote! {
                 /// Sends the request and decodes the response's `data`.
+                #[inline]
                 pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> {
                     self.client.send_data(#request).await
                 }
@@ -550,6 +556,7 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             let out = cx.rust_type(ty, From::Sibling);
             quote! {
                 /// Sends the request and decodes the whole response body (Lever sends no envelope here).
+                #[inline]
                 pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> {
                     self.client.send_raw(#request).await
                 }
@@ -557,12 +564,14 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
         }
         Response::Empty => quote! {
             /// Sends the request; Lever answers with no content.
+            #[inline]
             pub async fn send(self) -> ::std::result::Result<(), ::lever_client::Error> {
                 self.client.send_empty(#request).await
             }
         },
         Response::Binary => quote! {
             /// Sends the request and returns the downloaded bytes.
+            #[inline]
             pub async fn send(self) -> ::std::result::Result<::lever_client::__private::Bytes, ::lever_client::Error> {
                 self.client.send_bytes(#request).await
             }
