@@ -101,9 +101,10 @@ macro_rules! __lever_object_serde {
             fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: __D,
             ) -> ::std::result::Result<Self, __D::Error> {
-                struct ObjectVisitor;
+                // Named so that this local item cannot shadow a generated type called `$name`.
+                struct __LeverObjectVisitor;
 
-                impl<'de> $crate::__private::serde::de::Visitor<'de> for ObjectVisitor {
+                impl<'de> $crate::__private::serde::de::Visitor<'de> for __LeverObjectVisitor {
                     type Value = $name;
 
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -142,7 +143,7 @@ macro_rules! __lever_object_serde {
                     }
                 }
 
-                deserializer.deserialize_map(ObjectVisitor)
+                deserializer.deserialize_map(__LeverObjectVisitor)
             }
         }
     };
