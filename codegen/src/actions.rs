@@ -508,6 +508,8 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
     };
     quote! {
         /// The HTTP request this builder sends (method, path, query and body).
+        // `#[inline]` like `send()` (see `send_methods`): compiled where it is used.
+        #[inline]
         pub fn to_request(&self) -> #ret {
             #query_decl
             #(#pushes)*
