@@ -75,13 +75,8 @@ pub(crate) fn limit(q: &Query, max: usize) -> Result<usize, ApiError> {
 
 /// The sort key of a listed object: `(createdAt, id)`.
 pub(crate) fn sort_key(obj: &Obj) -> (i64, String) {
-    let ts = obj.get("createdAt").and_then(as_ms).unwrap_or(0);
-    let id = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    (ts, id)
+    let (ts, id) = borrowed_key(obj);
+    (ts, id.to_owned())
 }
 
 /// [`sort_key`] borrowed, for comparing without allocating.

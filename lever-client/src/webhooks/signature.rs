@@ -93,8 +93,8 @@ fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
 }
 
 /// Decodes a signature: exactly `2 * DIGEST_LEN` hex digits, either case (what
-/// `hex::decode_to_slice` accepts), through a lookup table: the hex crate's per-digit decoding
-/// was a tenth of the whole typed webhook path.
+/// `hex::decode_to_slice` accepts), through a lookup table: with the hex crate's per-digit
+/// decoding, the typed webhook path took about a sixth longer.
 pub(crate) fn decode_signature(hex_sig: &str) -> Option<[u8; DIGEST_LEN]> {
     const INVALID: u8 = 0xff;
     const TABLE: [u8; 256] = {
