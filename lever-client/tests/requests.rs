@@ -241,6 +241,29 @@ async fn decode_error_carries_the_json_path() {
 }
 
 #[tokio::test]
+async fn generated_models_report_the_json_path_too() {
+    // The generated `Deserialize` (`object_serde!`) under `serde_path_to_error`.
+    let s = Scripted::new();
+    s.on(
+        "/v1/postings",
+        vec![Reply::json(
+            200,
+            json!({"data": [
+                {"id": "a", "createdAt": 1},
+                {"id": "b", "categories": {"team": 7}}
+            ], "hasNext": false}),
+        )],
+    );
+    let client = api_key_client(&s.start().await);
+    let e = client.postings().list().send().await.unwrap_err();
+    let Error::Decode { path, message, .. } = &e else {
+        panic!("expected Decode, got {e:?}")
+    };
+    assert_eq!(path, "data[1].categories.team");
+    assert!(message.contains("invalid type: integer `7`"), "{message}");
+}
+
+#[tokio::test]
 async fn envelopes_empty_bytes_and_path_encoding() {
     let s = Scripted::new();
     s.on(
