@@ -10,14 +10,19 @@ use http::HeaderValue;
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::oauth::{token_request, OAuthCredentials, TokenPair, TokenStore};
+use crate::oauth::{token_request, OAuthCredentials, Refresh, TokenPair, TokenStore};
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires.
 const REFRESH_SKEW: Duration = Duration::from_secs(60);
-/// After a failed refresh, requests holding the same token fail fast for this long instead of
-/// queueing one refresh each.
-const FAILURE_MEMORY: Duration = Duration::from_secs(5);
+/// After a failed refresh, requests fail fast for this long before one tries again; the delay
+/// doubles with every consecutive failure, up to [`MAX_BACKOFF`].
+const FIRST_FAILURE_BACKOFF: Duration = Duration::from_secs(1);
+/// After a 401-driven refresh whose new token was rejected too, the next 401 waits this long
+/// (doubling) before it may refresh again.
+const REJECTION_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest any refresh backoff grows.
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 /// How requests are authenticated.
 pub(crate) enum Auth {
@@ -78,7 +83,13 @@ impl Auth {
                 tokens,
                 header,
                 generation: 0,
-                last_failure: None,
+                obtained_at: SystemTime::now(),
+                accepted: false,
+                from_rejection: false,
+                rejections: 0,
+                last_rejection_refresh: None,
+                failure: None,
+                dead: false,
             }),
             refresh_lock: tokio::sync::Mutex::new(()),
         })))
@@ -103,16 +114,23 @@ impl Auth {
         }
     }
 
-    /// Refreshes after Lever rejected the token of `generation` (no-op if another task already
-    /// did).
+    /// After Lever rejected the token of `generation` with a 401: whether a new token is in
+    /// place to try again with (`Ok(false)`: refreshing is backing off, the 401 stands).
     pub(crate) async fn refresh_rejected(
         &self,
         http: &reqwest::Client,
         generation: u64,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         match self {
-            Auth::ApiKey(_) => Ok(()),
-            Auth::OAuth(state) => state.refresh(http, generation).await.map(|_| ()),
+            Auth::ApiKey(_) => Ok(false),
+            Auth::OAuth(state) => state.refresh_rejected(http, generation).await,
+        }
+    }
+
+    /// Lever accepted a request made with the token of `generation`.
+    pub(crate) fn accepted(&self, generation: u64) {
+        if let Auth::OAuth(state) = self {
+            state.accepted(generation);
         }
     }
 
@@ -155,10 +173,86 @@ pub(crate) struct OAuthState {
 struct Current {
     tokens: TokenPair,
     header: HeaderValue,
-    /// Incremented by every successful refresh.
+    /// Incremented whenever the token in use changes.
     generation: u64,
-    /// The generation whose refresh failed, when, and why.
-    last_failure: Option<(u64, Instant, String)>,
+    /// When the token in use was obtained (to size the refresh skew to its lifetime).
+    obtained_at: SystemTime,
+    /// Whether Lever accepted the token of `generation` at least once.
+    accepted: bool,
+    /// Whether `generation` came from a refresh that a 401 asked for.
+    from_rejection: bool,
+    /// Consecutive refreshes after a 401 whose new token was rejected too.
+    rejections: u32,
+    /// When the last refresh after a 401 ran.
+    last_rejection_refresh: Option<Instant>,
+    /// The last failed refresh: until `retry_at`, refreshes fail fast with the same error.
+    failure: Option<Failure>,
+    /// Lever refused the refresh token (`invalid_grant`): nothing is tried again.
+    dead: bool,
+}
+
+struct Failure {
+    retry_at: Instant,
+    /// The delay that led to `retry_at` (doubles with every consecutive failure).
+    backoff: Duration,
+    error: FailureKind,
+}
+
+/// A failed refresh, kept to fail fast with an equivalent error.
+enum FailureKind {
+    OAuth {
+        status: http::StatusCode,
+        code: String,
+    },
+    Other(String),
+}
+
+impl FailureKind {
+    fn of(error: &Error) -> FailureKind {
+        match error {
+            Error::OAuth { status, code, .. } => FailureKind::OAuth {
+                status: *status,
+                code: code.clone(),
+            },
+            Error::Auth { message, .. } => FailureKind::Other(message.clone()),
+            other => FailureKind::Other(other.to_string()),
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        match self {
+            FailureKind::OAuth { status, code } => Error::OAuth {
+                status: *status,
+                code: code.clone(),
+                description: None,
+            },
+            FailureKind::Other(message) => {
+                Error::auth(format!("the last token refresh failed: {message}"))
+            }
+        }
+    }
+}
+
+impl Current {
+    /// Whether the access token is close enough to expiry to refresh before using it.
+    fn is_stale(&self, now: SystemTime) -> bool {
+        let Some(expires_at) = self.tokens.expires_at else {
+            return false;
+        };
+        if self.tokens.refresh_token.is_none() {
+            return false;
+        }
+        // A token that lives less than twice the skew would be refreshed on every call:
+        // refresh it at half its lifetime instead.
+        let lifetime = expires_at
+            .duration_since(self.obtained_at)
+            .unwrap_or(Duration::ZERO);
+        let skew = REFRESH_SKEW.min(lifetime / 2);
+        match expires_at.checked_sub(skew) {
+            Some(refresh_at) => refresh_at <= now,
+            None => true,
+        }
+    }
 }
 
 impl OAuthState {
@@ -170,12 +264,14 @@ impl OAuthState {
     async fn header(&self, http: &reqwest::Client) -> Result<AuthHeader, Error> {
         let (header, generation, stale) = {
             let cur = self.lock();
-            let stale = cur.tokens.refresh_token.is_some()
-                && cur
-                    .tokens
-                    .expires_at
-                    .is_some_and(|at| at <= SystemTime::now() + REFRESH_SKEW);
-            (cur.header.clone(), cur.generation, stale)
+            if cur.dead {
+                return Err(Error::invalid_grant());
+            }
+            (
+                cur.header.clone(),
+                cur.generation,
+                cur.is_stale(SystemTime::now()),
+            )
         };
         if stale {
             self.refresh(http, generation).await
@@ -187,73 +283,146 @@ impl OAuthState {
         }
     }
 
+    /// Lever accepted the token of `generation`.
+    fn accepted(&self, generation: u64) {
+        let mut cur = self.lock();
+        if cur.generation == generation && !cur.accepted {
+            cur.accepted = true;
+            cur.rejections = 0;
+        }
+    }
+
+    /// Lever rejected the token of `generation` with a 401: refresh it, unless a refresh after
+    /// a 401 already produced a token Lever rejected too and its backoff has not elapsed.
+    /// `Ok(true)`: a new token is in place, try again; `Ok(false)`: give up (the 401 stands).
+    async fn refresh_rejected(&self, http: &reqwest::Client, seen: u64) -> Result<bool, Error> {
+        {
+            let mut cur = self.lock();
+            if cur.generation != seen {
+                return Ok(true);
+            }
+            if cur.from_rejection && !cur.accepted {
+                // The last 401-driven refresh did not help: Lever rejects fresh tokens too
+                // (revoked app, missing scope, clock skew). Refreshing on every call would
+                // rotate the refresh token once per request; back off instead.
+                let backoff = REJECTION_BACKOFF
+                    .saturating_mul(1u32 << cur.rejections.min(8))
+                    .min(MAX_BACKOFF);
+                if cur
+                    .last_rejection_refresh
+                    .is_some_and(|at| at.elapsed() < backoff)
+                {
+                    return Ok(false);
+                }
+                cur.rejections = cur.rejections.saturating_add(1);
+            }
+            cur.last_rejection_refresh = Some(Instant::now());
+        }
+        self.refresh(http, seen).await?;
+        let mut cur = self.lock();
+        if cur.generation != seen {
+            cur.from_rejection = true;
+        }
+        Ok(true)
+    }
+
     /// Replaces the token of `seen` by a fresh one, unless that already happened.
     async fn refresh(&self, http: &reqwest::Client, seen: u64) -> Result<AuthHeader, Error> {
         let _single_flight = self.refresh_lock.lock().await;
-        let refresh_token =
-            {
-                let cur = self.lock();
-                if cur.generation != seen {
-                    // Someone else refreshed while we waited for the lock.
-                    return Ok(AuthHeader {
-                        value: cur.header.clone(),
-                        generation: cur.generation,
-                    });
+        let stale = {
+            let cur = self.lock();
+            if cur.dead {
+                return Err(Error::invalid_grant());
+            }
+            if cur.generation != seen {
+                // Someone else refreshed while we waited for the lock.
+                return Ok(AuthHeader {
+                    value: cur.header.clone(),
+                    generation: cur.generation,
+                });
+            }
+            if let Some(failure) = &cur.failure {
+                if Instant::now() < failure.retry_at {
+                    return Err(failure.error.to_error());
                 }
-                if let Some((generation, at, message)) = &cur.last_failure {
-                    if *generation == seen && at.elapsed() < FAILURE_MEMORY {
-                        return Err(Error::auth(message.clone()));
-                    }
-                }
-                match &cur.tokens.refresh_token {
-                    Some(t) => t.clone(),
-                    None => return Err(Error::auth(
-                        "the access token was rejected or expired and there is no refresh token",
-                    )),
-                }
-            };
+            }
+            if cur.tokens.refresh_token.is_none() {
+                return Err(Error::auth(
+                    "the access token was rejected or expired and there is no refresh token",
+                ));
+            }
+            cur.tokens.clone()
+        };
 
         tracing::debug!(client_id = %self.client_id, "refreshing OAuth access token");
-        let result = token_request(
-            http,
-            &self.token_url,
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &self.client_id),
-                ("client_secret", self.client_secret.expose()),
-                ("refresh_token", refresh_token.expose()),
-            ],
-        )
-        .await;
+        let refresh = Refresh::new(move |current: TokenPair| {
+            Box::pin(async move {
+                let Some(refresh_token) = current.refresh_token.clone() else {
+                    return Err(Error::auth("the stored tokens have no refresh token"));
+                };
+                let mut pair = token_request(
+                    http,
+                    &self.token_url,
+                    &[
+                        ("grant_type", "refresh_token"),
+                        ("client_id", &self.client_id),
+                        ("client_secret", self.client_secret.expose()),
+                        ("refresh_token", refresh_token.expose()),
+                    ],
+                )
+                .await?;
+                if pair.refresh_token.is_none() {
+                    // Lever rotates refresh tokens, but keep the old one if none came back.
+                    pair.refresh_token = Some(refresh_token);
+                }
+                Ok(pair)
+            })
+        });
+        let result = match &self.store {
+            Some(store) => store.refresh_locked(&stale, refresh).await,
+            None => refresh.run(stale.clone()).await,
+        };
 
-        let mut pair = match result {
+        let pair = match result {
             Ok(pair) => pair,
             Err(e) => {
-                tracing::warn!(error = %e, "OAuth token refresh failed");
-                self.lock().last_failure = Some((seen, Instant::now(), e.to_string()));
+                let mut cur = self.lock();
+                if e.needs_reconnect() {
+                    tracing::warn!(
+                        client_id = %self.client_id,
+                        "Lever refused the refresh token (invalid_grant): the connection must be authorised again"
+                    );
+                    cur.dead = true;
+                } else {
+                    let backoff = cur
+                        .failure
+                        .as_ref()
+                        .map_or(FIRST_FAILURE_BACKOFF, |f| f.backoff.saturating_mul(2))
+                        .min(MAX_BACKOFF);
+                    tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "OAuth token refresh failed");
+                    cur.failure = Some(Failure {
+                        retry_at: Instant::now() + backoff,
+                        backoff,
+                        error: FailureKind::of(&e),
+                    });
+                }
                 return Err(e);
             }
         };
-        if pair.refresh_token.is_none() {
-            // Lever rotates refresh tokens, but keep the old one if none came back.
-            pair.refresh_token = Some(refresh_token);
-        }
         let header = bearer(&pair.access_token)
             .map_err(|_| Error::auth("the token endpoint returned an unusable access token"))?;
         let generation = {
             let mut cur = self.lock();
-            cur.tokens = pair.clone();
+            cur.tokens = pair;
             cur.header = header.clone();
             cur.generation += 1;
-            cur.last_failure = None;
+            cur.obtained_at = SystemTime::now();
+            cur.accepted = false;
+            cur.from_rejection = false;
+            cur.failure = None;
             cur.generation
         };
         tracing::info!(client_id = %self.client_id, generation, "OAuth access token refreshed");
-        if let Some(store) = &self.store {
-            if let Err(e) = store.save(&pair).await {
-                tracing::error!(error = %e, "token store failed to save the refreshed tokens");
-            }
-        }
         Ok(AuthHeader {
             value: header,
             generation,

@@ -384,6 +384,7 @@ impl Client {
                         "lever response"
                     );
                     if status.is_success() {
+                        inner.auth.accepted(auth.generation);
                         break Ok(Success {
                             status,
                             body: bytes,
@@ -393,14 +394,15 @@ impl Client {
                     {
                         refreshed = true;
                         tracing::info!(attempt, "401 Unauthorized: refreshing the access token");
-                        if let Err(e) = inner
+                        match inner
                             .auth
                             .refresh_rejected(&inner.http, auth.generation)
                             .await
                         {
-                            break Err(e);
+                            Ok(true) => continue,
+                            Ok(false) => break Err(Error::from_response(status, &bytes)),
+                            Err(e) => break Err(e),
                         }
-                        continue;
                     }
                     if can_retry && retry::should_retry_status(method, status) {
                         failures += 1;

@@ -56,6 +56,23 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// Lever's OAuth token endpoint refused a grant (`{"error": "...", ...}` in its answer).
+    ///
+    /// `code` is the OAuth error code, e.g. `invalid_grant` (the refresh token is unknown,
+    /// already used or revoked: the customer must connect again, see
+    /// [`Error::needs_reconnect`]), `invalid_client` (the app's client ID or secret is wrong).
+    /// Lever's `error_description` may echo a token, so it is kept out of `Display` and
+    /// `Debug` and offered only by [`Error::oauth_description`].
+    #[error("OAuth token endpoint refused the request ({status}): {code}")]
+    OAuth {
+        /// The token endpoint's HTTP status.
+        status: StatusCode,
+        /// The OAuth error code (`invalid_grant`, `invalid_client`, `invalid_request`, …).
+        code: String,
+        /// Lever's `error_description` (sensitive: may contain a token; `Debug` prints `***`).
+        description: Option<crate::Secret>,
+    },
+
     /// Invalid client configuration (builder input).
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -106,16 +123,43 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may succeed: 429, 500, 502, 503, 504, connection failures and
-    /// timeouts.
+    /// Whether trying again later may succeed: 429, 500, 502, 503, 504, connections that could
+    /// not be made, timed out or were lost (the same transport failures the client retries for
+    /// idempotent methods).
     ///
     /// The client already retries these according to its [`RetryPolicy`](crate::RetryPolicy);
     /// this is for callers that implement their own, longer-term retry.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
-            Error::Transport(e) => e.is_connect() || e.is_timeout(),
+            Error::Transport(e) => crate::retry::is_transient_transport(e),
             _ => false,
+        }
+    }
+
+    /// Whether the customer must connect (authorise) again: Lever refused the refresh token
+    /// (`invalid_grant`). A client that got this makes no further token requests.
+    pub fn needs_reconnect(&self) -> bool {
+        matches!(self, Error::OAuth { code, .. } if code == "invalid_grant")
+    }
+
+    /// The OAuth `error_description` of an [`Error::OAuth`]. **Sensitive**: Lever's text may
+    /// echo a token; never log it.
+    pub fn oauth_description(&self) -> Option<&str> {
+        match self {
+            Error::OAuth { description, .. } => description.as_ref().map(|d| d.expose()),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::OAuth`] with `invalid_grant`, for [`TokenStore`](crate::TokenStore)
+    /// implementations that know a connection's refresh token is dead (e.g. another process
+    /// already got `invalid_grant` for it).
+    pub fn invalid_grant() -> Error {
+        Error::OAuth {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_grant".into(),
+            description: None,
         }
     }
 
@@ -126,7 +170,7 @@ impl Error {
 
     /// Whether this is a 401 Unauthorized or 403 Forbidden, or an [`Error::Auth`].
     pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Auth { .. })
+        matches!(self, Error::Auth { .. } | Error::OAuth { .. })
             || matches!(
                 self.status(),
                 Some(StatusCode::UNAUTHORIZED) | Some(StatusCode::FORBIDDEN)

@@ -56,7 +56,7 @@ pub use client::{Client, ClientBuilder};
 pub use config::{Environment, RateLimit, RetryPolicy};
 pub use error::Error;
 pub use http::{Method, StatusCode};
-pub use oauth::{MemoryTokenStore, OAuthCredentials, TokenPair, TokenStore};
+pub use oauth::{MemoryTokenStore, OAuthCredentials, Refresh, TokenPair, TokenStore};
 pub use raw::RawRequest;
 pub use secret::Secret;
 pub use types::{Expandable, FilePart, Page, Timestamp};

@@ -36,7 +36,14 @@ pub(crate) fn should_retry_transport(method: &Method, err: &reqwest::Error) -> b
     if err.is_connect() {
         return true;
     }
-    is_idempotent(method) && (err.is_timeout() || err.is_request())
+    is_idempotent(method) && is_transient_transport(err)
+}
+
+/// Transport failures worth another try: the connection could not be made, timed out, or was
+/// lost while sending or reading. [`Error::is_retryable`](crate::Error::is_retryable) says the
+/// same, so callers' own retries agree with the client's.
+pub(crate) fn is_transient_transport(err: &reqwest::Error) -> bool {
+    err.is_connect() || err.is_timeout() || err.is_request() || err.is_body()
 }
 
 /// The delay before retry number `retry` (1-based).

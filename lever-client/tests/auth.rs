@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -49,6 +49,10 @@ struct OAuthServer {
     token_hits: Arc<AtomicUsize>,
     api_hits: Arc<AtomicUsize>,
     forms: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    /// The API rejects every token, even fresh ones (a revoked app, a missing scope).
+    reject_all: Arc<AtomicBool>,
+    /// The token endpoint answers this status with a non-OAuth body.
+    token_outage: Arc<Mutex<Option<u16>>>,
 }
 
 struct Tokens {
@@ -68,6 +72,8 @@ impl OAuthServer {
             token_hits: Arc::default(),
             api_hits: Arc::default(),
             forms: Arc::default(),
+            reject_all: Arc::default(),
+            token_outage: Arc::default(),
         }
     }
 
@@ -88,6 +94,12 @@ async fn token(
     s.forms.lock().unwrap().push(form.clone());
     // Slow enough that concurrent callers pile up behind the refresh.
     tokio::time::sleep(Duration::from_millis(100)).await;
+    if let Some(status) = *s.token_outage.lock().unwrap() {
+        return (
+            StatusCode::from_u16(status).unwrap(),
+            Json(json!({"message": "upstream down"})),
+        );
+    }
     let mut t = s.state.lock().unwrap();
     let valid = match form.get("grant_type").map(String::as_str) {
         Some("refresh_token") => form.get("refresh_token") == Some(&t.refresh),
@@ -120,7 +132,9 @@ async fn token(
 async fn me(State(s): State<OAuthServer>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
     s.api_hits.fetch_add(1, Ordering::SeqCst);
     let expected = format!("Bearer {}", s.state.lock().unwrap().access);
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str()) {
+    if !s.reject_all.load(Ordering::SeqCst)
+        && headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str())
+    {
         (StatusCode::OK, Json(json!({"data": {"ok": true}})))
     } else {
         (
@@ -254,18 +268,167 @@ async fn failed_refresh_is_an_auth_error_and_not_repeated_per_request() {
     let results = call_many(&client, 10).await;
     for r in results {
         let e = r.unwrap_err();
-        assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+        assert!(
+            matches!(&e, Error::OAuth { code, .. } if code == "invalid_grant"),
+            "{e:?}"
+        );
         assert!(e.is_auth());
+        assert!(e.needs_reconnect());
         let text = e.to_string();
         assert!(text.contains("invalid_grant"), "{text}");
-        assert!(
-            !text.contains("stale-refresh") && !text.contains("client-secret"),
-            "{text}"
-        );
+        for secretish in ["stale-refresh", "client-secret", "Unknown or invalid"] {
+            assert!(!text.contains(secretish), "{text}");
+            assert!(!format!("{e:?}").contains(secretish), "{e:?}");
+        }
     }
     assert_eq!(server.token_hits.load(Ordering::SeqCst), 1);
     assert_eq!(server.api_hits.load(Ordering::SeqCst), 0);
     assert_eq!(store.save_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_invalid_grant_no_token_request_is_ever_made_again() {
+    // A dead refresh token used to be retried every 5 s forever.
+    let server = OAuthServer::new("access-1", "the-real-refresh");
+    let base = server.start().await;
+    let creds = OAuthCredentials::new("client-id", "client-secret", "access-1")
+        .refresh_token("revoked-refresh")
+        .expires_at(SystemTime::now() - Duration::from_secs(1));
+    let client = oauth_client(&base, creds, Arc::new(MemoryTokenStore::new()));
+    let first = client
+        .send_data::<Value>(common::get("/me"))
+        .await
+        .unwrap_err();
+    assert!(first.needs_reconnect(), "{first:?}");
+    assert_eq!(
+        first.oauth_description(),
+        Some("Unknown or invalid refresh token.")
+    );
+    // Later calls fail fast with the same typed error: the client remembers that the refresh
+    // token is dead (a state, not a timer), until the customer connects again.
+    for _ in 0..100 {
+        let e = client
+            .send_data::<Value>(common::get("/me"))
+            .await
+            .unwrap_err();
+        assert!(e.needs_reconnect(), "{e:?}");
+    }
+    assert_eq!(server.token_hits.load(Ordering::SeqCst), 1);
+    assert_eq!(server.api_hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_api_that_rejects_every_token_does_not_rotate_it_per_call() {
+    // 20 calls used to cost 20 refreshes (20 rotations of the refresh token).
+    let server = OAuthServer::new("access-1", "refresh-1");
+    server.reject_all.store(true, Ordering::SeqCst);
+    let base = server.start().await;
+    let creds =
+        OAuthCredentials::new("client-id", "client-secret", "access-1").refresh_token("refresh-1");
+    let client = oauth_client(&base, creds, Arc::new(MemoryTokenStore::new()));
+    for _ in 0..20 {
+        let e = client
+            .send_data::<Value>(common::get("/me"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED), "{e:?}");
+    }
+    assert_eq!(server.token_hits.load(Ordering::SeqCst), 1);
+    // Once Lever accepts a token again, a later 401 may refresh again at once.
+    server.reject_all.store(false, Ordering::SeqCst);
+    let _: Value = client.send_data(common::get("/me")).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_token_shorter_lived_than_the_skew_is_not_refreshed_on_every_call() {
+    let server = OAuthServer::new("access-1", "refresh-1");
+    let base = server.start().await;
+    let creds = OAuthCredentials::new("client-id", "client-secret", "access-1")
+        .refresh_token("refresh-1")
+        .expires_in(Duration::from_secs(40));
+    let client = oauth_client(&base, creds, Arc::new(MemoryTokenStore::new()));
+    for _ in 0..20 {
+        let _: Value = client.send_data(common::get("/me")).await.unwrap();
+    }
+    assert_eq!(server.token_hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_outage_backs_off_and_its_error_says_so_once() {
+    let server = OAuthServer::new("access-1", "refresh-1");
+    *server.token_outage.lock().unwrap() = Some(503);
+    let base = server.start().await;
+    let creds = OAuthCredentials::new("client-id", "client-secret", "access-1")
+        .refresh_token("refresh-1")
+        .expires_at(SystemTime::now() - Duration::from_secs(1));
+    let client = oauth_client(&base, creds, Arc::new(MemoryTokenStore::new()));
+    for _ in 0..10 {
+        let e = client
+            .send_data::<Value>(common::get("/me"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+        assert!(!e.needs_reconnect());
+        let text = e.to_string();
+        assert_eq!(text.matches("authentication failed").count(), 1, "{text}");
+        assert!(text.contains("503"), "{text}");
+    }
+    assert_eq!(server.token_hits.load(Ordering::SeqCst), 1);
+}
+
+/// A store shared with another process that has already refreshed.
+struct RefreshedElsewhere {
+    runs: AtomicUsize,
+}
+
+impl lever_client::TokenStore for RefreshedElsewhere {
+    fn save<'a>(
+        &'a self,
+        _: &'a lever_client::TokenPair,
+    ) -> futures::future::BoxFuture<'a, Result<(), Box<dyn std::error::Error + Send + Sync>>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn refresh_locked<'a>(
+        &'a self,
+        stale: &'a lever_client::TokenPair,
+        _refresh: lever_client::Refresh<'a>,
+    ) -> futures::future::BoxFuture<'a, Result<lever_client::TokenPair, Error>> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        let mut newer = stale.clone();
+        newer.access_token = "access-2".into();
+        newer.refresh_token = Some("refresh-2".into());
+        newer.expires_at = Some(SystemTime::now() + Duration::from_secs(3600));
+        Box::pin(async move { Ok(newer) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_store_that_already_holds_newer_tokens_saves_a_call_to_lever() {
+    let server = OAuthServer::new("access-2", "refresh-2");
+    let base = server.start().await;
+    let store = Arc::new(RefreshedElsewhere {
+        runs: AtomicUsize::new(0),
+    });
+    let creds = OAuthCredentials::new("client-id", "client-secret", "access-1")
+        .refresh_token("refresh-1")
+        .expires_at(SystemTime::now() - Duration::from_secs(1))
+        .token_url(base.replace("/v1", "/oauth/token"));
+    let client = Client::builder()
+        .oauth(creds)
+        .base_url(&base)
+        .token_store(store.clone())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let results = call_many(&client, 25).await;
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(store.runs.load(Ordering::SeqCst), 1, "one locked refresh");
+    assert_eq!(
+        server.token_hits.load(Ordering::SeqCst),
+        0,
+        "Lever not called"
+    );
 }
 
 #[tokio::test]
@@ -312,5 +475,8 @@ async fn exchange_code_posts_the_authorization_code_grant() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    assert!(
+        matches!(&e, Error::OAuth { code, .. } if code == "invalid_grant"),
+        "{e:?}"
+    );
 }

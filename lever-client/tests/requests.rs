@@ -477,3 +477,49 @@ async fn connection_refused_is_a_retryable_transport_error() {
         start.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_dropped_connection_that_the_client_retried_is_retryable_for_the_caller_too() {
+    // A server that reads each request and hangs up without answering.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut buf).await;
+            drop(socket);
+        }
+    });
+    let client = lever_client::Client::builder()
+        .api_key("k")
+        .base_url(format!("http://{addr}/v1"))
+        .no_rate_limit()
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+            jitter: 0.0,
+        })
+        .build()
+        .unwrap();
+    let e = client
+        .send_data::<Value>(common::get("/x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "the client retried the GET"
+    );
+    assert!(
+        e.is_retryable(),
+        "the client retried it, so the caller may too"
+    );
+}
