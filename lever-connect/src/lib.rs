@@ -1,0 +1,22 @@
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![doc = include_str!("../README.md")]
+
+mod checkpoints;
+mod connections;
+pub mod crypto;
+mod error;
+mod secrets;
+pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod time;
+mod tokens;
+
+pub use checkpoints::StoreCheckpoints;
+pub use connections::{
+    Callback, ConnectionEvent, ConnectionInfo, Connections, ConnectionsBuilder, OAuthApp,
+};
+pub use crypto::Keyring;
+pub use error::ConnectError;
+pub use store::{ConnectionKind, ConnectionStatus, SqlStore, Store, StoreError};

@@ -1,0 +1,89 @@
+//! Shared by the tests: one store per test on each backend (a fresh SQLite file; a fresh
+//! database in one throwaway PostgreSQL cluster per test binary, or in `DATABASE_URL`).
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use lever_connect::testing::TempPostgres;
+use lever_connect::{Keyring, SqlStore, Store};
+
+/// The backends every store test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub const BOTH: [Db; 2] = [Db::Sqlite, Db::Postgres];
+
+/// The server URL of this test binary's cluster (started once; a watchdog stops it when the
+/// binary exits).
+fn postgres_server() -> &'static str {
+    static SERVER: OnceLock<(String, Option<TempPostgres>)> = OnceLock::new();
+    &SERVER
+        .get_or_init(|| TempPostgres::url_or_start().expect("start a throwaway PostgreSQL"))
+        .0
+}
+
+/// A fresh, empty store. Keep the returned guard alive as long as the store.
+pub async fn store(db: Db) -> (SqlStore, Guard) {
+    match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("lever.db");
+            let store = SqlStore::sqlite(&path).await.unwrap();
+            (store, Guard::Dir(dir, path.display().to_string()))
+        }
+        Db::Postgres => {
+            let url = database_url().await;
+            let store = SqlStore::postgres(&url).await.unwrap();
+            (store, Guard::Url(url))
+        }
+    }
+}
+
+/// A fresh PostgreSQL database's URL.
+pub async fn database_url() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        rand_suffix()
+    );
+    let server = postgres_server().to_owned();
+    TempPostgres::create_database(&server, &name).await.unwrap()
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+/// Keeps a test's database alive; `url()` opens it again (e.g. from another process).
+pub enum Guard {
+    Dir(tempfile::TempDir, String),
+    Url(String),
+}
+
+impl Guard {
+    pub fn url(&self) -> String {
+        match self {
+            Guard::Dir(_, path) => format!("sqlite://{path}?mode=rwc"),
+            Guard::Url(url) => url.clone(),
+        }
+    }
+}
+
+pub fn keyring() -> Keyring {
+    Keyring::new("test-key-1", [42; 32])
+}
+
+pub fn shared(store: SqlStore) -> Arc<dyn Store> {
+    Arc::new(store)
+}
