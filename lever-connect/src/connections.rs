@@ -623,6 +623,31 @@ impl Connections {
         Ok(())
     }
 
+    /// The OAuth tokens stored for `account` (`None` for API-key or disconnected accounts).
+    ///
+    /// **Sensitive**: for exporting or migrating connections; never log them.
+    pub async fn oauth_tokens(&self, account: &str) -> Result<Option<TokenPair>, ConnectError> {
+        let Some(record) = self.inner.store.connection(account).await? else {
+            return Ok(None);
+        };
+        let Some(sealed) = &record.sealed else {
+            return Ok(None);
+        };
+        match StoredSecret::open(&self.inner.keyring, account, sealed)? {
+            StoredSecret::OAuth {
+                access_token,
+                refresh_token,
+            } => Ok(Some(TokenPair {
+                access_token: Secret::new(access_token),
+                refresh_token: refresh_token.map(Secret::new),
+                expires_at: record.expires_at.map(from_ms),
+                token_type: Some("Bearer".into()),
+                scope: record.scopes.clone(),
+            })),
+            StoredSecret::ApiKey { .. } => Ok(None),
+        }
+    }
+
     /// Every known connection, ordered by account.
     pub async fn list(&self) -> Result<Vec<ConnectionInfo>, ConnectError> {
         let records = self.inner.store.connections().await?;

@@ -87,3 +87,8 @@ pub fn keyring() -> Keyring {
 pub fn shared(store: SqlStore) -> Arc<dyn Store> {
     Arc::new(store)
 }
+
+/// Opens the database of `guard` again (a second pool, as another process would).
+pub async fn store_again(guard: &Guard) -> SqlStore {
+    SqlStore::connect(&guard.url()).await.unwrap()
+}
