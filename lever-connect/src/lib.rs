@@ -6,6 +6,8 @@ mod checkpoints;
 mod connections;
 pub mod crypto;
 mod error;
+#[cfg(feature = "axum")]
+pub mod routes;
 mod secrets;
 pub mod store;
 #[cfg(feature = "testing")]
