@@ -36,6 +36,13 @@ pub enum SimError {
         /// The account the key was given to second.
         account: String,
     },
+    /// Two OAuth clients were given the same `client_id`, so a token request could not tell
+    /// which secret to check.
+    #[error("two OAuth clients have the client_id {client_id:?}")]
+    DuplicateClient {
+        /// The repeated client ID.
+        client_id: String,
+    },
     /// No account has this name or ID.
     #[error("no simulated account is named {account:?}")]
     UnknownAccount {

@@ -95,6 +95,7 @@ impl Simulator {
             })
             .unwrap_or_else(|| "Webhook".to_string());
         let (registry, default_account) = accounts(&spec, &config)?;
+        let clients = clients(&config)?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("Lever-Webhooks")
@@ -120,9 +121,7 @@ impl Simulator {
             consenting: Mutex::new(Arc::clone(&default_account)),
             default_account,
             deny_consent: AtomicBool::new(false),
-            clients: std::iter::once(config.oauth.clone())
-                .chain(config.oauth_clients.iter().cloned())
-                .collect(),
+            clients,
             clock: Clock::default(),
             deliveries: Mutex::new(Vec::new()),
             request_count: AtomicU64::new(0),
@@ -422,6 +421,22 @@ impl Simulator {
     pub fn expire_access_tokens(&self) {
         lock(&self.shared.oauth).expire_access_tokens();
     }
+}
+
+/// Every OAuth client, the default one first; client IDs must be unique.
+fn clients(config: &SimConfig) -> Result<Vec<OAuthConfig>, SimError> {
+    let clients: Vec<OAuthConfig> = std::iter::once(config.oauth.clone())
+        .chain(config.oauth_clients.iter().cloned())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for client in &clients {
+        if !seen.insert(client.client_id.as_str()) {
+            return Err(SimError::DuplicateClient {
+                client_id: client.client_id.clone(),
+            });
+        }
+    }
+    Ok(clients)
 }
 
 /// The accounts a configuration declares: the default one (number 0) first.

@@ -7,7 +7,9 @@ mod common;
 use std::collections::HashMap;
 
 use common::{config, As, Error, TestResult};
-use lever_sim::{AccountConfig, OAuthConfig, OAuthStats, SimConfig, Simulator, DEFAULT_API_KEY};
+use lever_sim::{
+    AccountConfig, OAuthConfig, OAuthStats, SimConfig, SimError, Simulator, DEFAULT_API_KEY,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -548,5 +550,25 @@ async fn codes_from_the_hook_belong_to_their_account() -> TestResult {
     );
     assert_eq!(globex.oauth_stats().code_grants, 1);
     flow.sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_clients_with_one_id_are_a_typed_error() -> TestResult {
+    let started = Simulator::start(SimConfig {
+        oauth_clients: vec![OAuthConfig {
+            client_secret: "another-secret".into(),
+            ..OAuthConfig::default()
+        }],
+        ..config()
+    })
+    .await;
+    match started {
+        Err(e @ SimError::DuplicateClient { .. }) => {
+            assert!(e.to_string().contains("sim-client-id"), "{e}");
+            assert!(!e.to_string().contains("another-secret"), "{e}");
+        }
+        other => return Err(format!("expected DuplicateClient, got {other:?}").into()),
+    }
     Ok(())
 }
