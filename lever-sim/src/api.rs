@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lever_spec::{BodyFormat, PerformAs, Response as SpecResponse, TypeRef};
 use serde_json::{json, Map, Value};
 
+use crate::account::Account;
 use crate::error::ApiError;
 use crate::query::{self, FilterCtx, Query};
 use crate::routes::{self, Kind, Route};
@@ -44,16 +45,20 @@ impl IntoResponse for Reply {
 /// Answers one `/v1` request (`path` is relative to `/v1`).
 pub(crate) fn handle(
     shared: &Arc<Shared>,
+    auth: Result<Arc<Account>, ApiError>,
     method: &str,
     path: &str,
     raw_query: Option<&str>,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
     let q = Query::parse(raw_query);
-    match run(shared, method, path, &q, headers, body) {
+    let account = match auth {
+        Ok(account) => account,
+        Err(e) => return e.into_response(),
+    };
+    match run(shared, &account, method, path, &q, body) {
         Ok((reply, events)) => {
-            webhooks::dispatch(shared, events);
+            webhooks::dispatch(shared, &account, events);
             reply.into_response()
         }
         Err(e) => e.into_response(),
@@ -62,14 +67,13 @@ pub(crate) fn handle(
 
 fn run(
     shared: &Shared,
+    account: &Account,
     method: &str,
     path: &str,
     q: &Query,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Reply, Vec<PendingEvent>), ApiError> {
-    let credential = shared.authenticate(headers)?;
-    shared.rate_check(&credential)?;
+    shared.rate_check(account)?;
     let matched = routes::find(&shared.routes, method, path)
         .ok_or_else(|| ApiError::not_found(format!("Unknown route: {method} /v1{path}")))?;
     let route = matched.route;
@@ -80,7 +84,7 @@ fn run(
     }
     let body = parse_body(shared, route, body)?;
     let now = shared.clock.now_ms();
-    let mut store = lock(&shared.store);
+    let mut store = lock(&account.store);
     let perform_as = check_perform_as(route, q, &store)?;
     let mut cx = Ctx {
         shared,

@@ -6,27 +6,39 @@ use std::time::Duration;
 
 /// Everything a simulator is started with. Every field is public; start from
 /// [`SimConfig::default()`] and change what you need.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimConfig {
     /// Where to listen. The library defaults to `127.0.0.1:0` (any free port).
     pub addr: SocketAddr,
-    /// API keys accepted as the Basic-auth username (password empty). Default: `sim-api-key`.
+    /// API keys of the default account ([`DEFAULT_ACCOUNT`]), accepted as the Basic-auth
+    /// username (password empty). Default: `sim-api-key`.
     pub api_keys: Vec<String>,
+    /// Further simulated Lever accounts, each with its own data, webhooks, rate-limit bucket
+    /// and credentials. The default account always exists besides these. Default: none.
+    pub accounts: Vec<AccountConfig>,
     /// Seed for every random choice (IDs, seed data, tokens, fault draws).
     pub seed: u64,
     /// Per-credential token bucket; `None` disables rate limiting.
     pub rate_limit: Option<RateLimitConfig>,
     /// Fault injection; off by default.
     pub faults: FaultConfig,
-    /// The OAuth client the token endpoint accepts.
+    /// The default OAuth client (the one [`Simulator::oauth_config`](crate::Simulator::oauth_config)
+    /// returns).
     pub oauth: OAuthConfig,
+    /// Further OAuth clients the authorize and token endpoints accept. Default: none.
+    pub oauth_clients: Vec<OAuthConfig>,
     /// How webhook deliveries are retried.
     pub webhook_retry: WebhookRetryConfig,
     /// Whether credentials may see confidential postings and opportunities. When `false`,
     /// asking for them answers 403. Default `true`.
     pub confidential_access: bool,
-    /// Create the deterministic seed data (users, stages, postings, …). Default `true`.
+    /// Create the deterministic seed data (users, stages, postings, …) in the default account
+    /// and in accounts added with [`Simulator::add_account`](crate::Simulator::add_account).
+    /// Default `true`.
     pub seed_data: bool,
+    /// How many requests each account's request log keeps (the oldest are forgotten first).
+    /// Default 10 000.
+    pub request_log_limit: usize,
     /// The spec that drives routing; `None` loads the spec shipped with `lever-spec`.
     pub spec: Option<Arc<lever_spec::Spec>>,
 }
@@ -36,15 +48,85 @@ impl Default for SimConfig {
         SimConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             api_keys: vec![DEFAULT_API_KEY.to_string()],
+            accounts: Vec::new(),
             seed: 42,
             rate_limit: Some(RateLimitConfig::default()),
             faults: FaultConfig::default(),
             oauth: OAuthConfig::default(),
+            oauth_clients: Vec::new(),
             webhook_retry: WebhookRetryConfig::default(),
             confidential_access: true,
             seed_data: true,
+            request_log_limit: 10_000,
             spec: None,
         }
+    }
+}
+
+/// API keys are secrets: Debug shows how many there are, never their values.
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("addr", &self.addr)
+            .field("api_keys", &Redacted(self.api_keys.len()))
+            .field("accounts", &self.accounts)
+            .field("seed", &self.seed)
+            .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
+            .field("oauth", &self.oauth)
+            .field("oauth_clients", &self.oauth_clients)
+            .field("webhook_retry", &self.webhook_retry)
+            .field("confidential_access", &self.confidential_access)
+            .field("seed_data", &self.seed_data)
+            .field("request_log_limit", &self.request_log_limit)
+            .field("spec", &self.spec.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+/// Shows a count of hidden secrets in Debug output.
+struct Redacted(usize);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} redacted>", self.0)
+    }
+}
+
+/// The name of the account that always exists: it holds [`SimConfig::api_keys`], and the
+/// simulator's own store hooks (`insert`, `get`, …) act on it.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// One simulated Lever account, declared up front in [`SimConfig::accounts`].
+#[derive(Clone, Default)]
+pub struct AccountConfig {
+    /// A unique name; tests address the account by it (e.g. `sim.account("acme")`).
+    pub name: String,
+    /// API keys that belong to this account; if empty, one is generated.
+    pub api_keys: Vec<String>,
+    /// Create this account's own deterministic seed data (IDs differ between accounts).
+    pub seed_data: bool,
+}
+
+impl AccountConfig {
+    /// An account called `name` with one generated API key and seed data.
+    pub fn new(name: impl Into<String>) -> Self {
+        AccountConfig {
+            name: name.into(),
+            api_keys: Vec::new(),
+            seed_data: true,
+        }
+    }
+}
+
+/// API keys are secrets: Debug shows the name and how many keys there are.
+impl std::fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountConfig")
+            .field("name", &self.name)
+            .field("api_keys", &Redacted(self.api_keys.len()))
+            .field("seed_data", &self.seed_data)
+            .finish()
     }
 }
 
@@ -84,8 +166,8 @@ pub struct FaultConfig {
     pub apply_to_oauth: bool,
 }
 
-/// The OAuth client registered with the simulator's token endpoint.
-#[derive(Debug, Clone, PartialEq)]
+/// An OAuth client registered with the simulator's authorize and token endpoints.
+#[derive(Clone, PartialEq)]
 pub struct OAuthConfig {
     /// The accepted `client_id`.
     pub client_id: String,
@@ -93,6 +175,11 @@ pub struct OAuthConfig {
     pub client_secret: String,
     /// Lifetime of an access token (Lever: one hour), measured on the simulator's clock.
     pub access_token_ttl: Duration,
+    /// The registered redirect URIs; `/oauth/authorize` accepts only an exact match. Empty
+    /// (the default) accepts any absolute URL.
+    pub redirect_uris: Vec<String>,
+    /// Whether the simulated user refuses consent to this client (`error=access_denied`).
+    pub deny_consent: bool,
 }
 
 impl Default for OAuthConfig {
@@ -101,7 +188,22 @@ impl Default for OAuthConfig {
             client_id: "sim-client-id".to_string(),
             client_secret: "sim-client-secret".to_string(),
             access_token_ttl: Duration::from_secs(3600),
+            redirect_uris: Vec::new(),
+            deny_consent: false,
         }
+    }
+}
+
+/// The client secret is a secret: Debug leaves it out.
+impl std::fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &Redacted(1))
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("deny_consent", &self.deny_consent)
+            .finish()
     }
 }
 

@@ -20,6 +20,35 @@ pub enum SimError {
     /// The HTTP client used for webhook deliveries could not be built.
     #[error("cannot build the webhook HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    /// Two accounts were given the same name (or a name equal to another account's ID).
+    #[error("an account named {name:?} already exists")]
+    DuplicateAccount {
+        /// The name asked for.
+        name: String,
+    },
+    /// An account name was empty.
+    #[error("an account name must not be empty")]
+    EmptyAccountName,
+    /// An API key was given to two accounts, so requests with it could not be routed. The key
+    /// itself is a secret and is not shown.
+    #[error("an API key of account {account:?} already belongs to another account")]
+    DuplicateApiKey {
+        /// The account the key was given to second.
+        account: String,
+    },
+    /// Two OAuth clients were given the same `client_id`, so a token request could not tell
+    /// which secret to check.
+    #[error("two OAuth clients have the client_id {client_id:?}")]
+    DuplicateClient {
+        /// The repeated client ID.
+        client_id: String,
+    },
+    /// No account has this name or ID.
+    #[error("no simulated account is named {account:?}")]
+    UnknownAccount {
+        /// The name or ID asked for.
+        account: String,
+    },
 }
 
 /// An error answered the way Lever does: an HTTP status and `{"code", "message"}`.

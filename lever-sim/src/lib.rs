@@ -9,17 +9,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it simulates — routing from the spec, the envelope and errors, pagination tokens,
-//! filters, `expand`/`include`, `perform_as`, API-key and OAuth auth, the rate limit, webhook
-//! deliveries with Lever's signature, fault injection and seed data — is described in the
-//! crate's `README.md`.
+//! What it simulates — several accounts with separate data, routing from the spec, the
+//! envelope and errors, pagination tokens, filters, `expand`/`include`, `perform_as`, API-key
+//! and OAuth auth (authorize and token endpoints, several clients), the rate limit, webhook
+//! deliveries with Lever's signature, request logs, fault injection and seed data — is
+//! described in the crate's `README.md`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod account;
 mod api;
+mod authorize;
 mod config;
 mod error;
+mod handle;
 mod oauth;
 mod query;
 mod routes;
@@ -31,26 +35,28 @@ mod store;
 mod util;
 mod webhooks;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use crate::account::RequestRecord;
 pub use crate::config::{
-    FaultConfig, OAuthConfig, RateLimitConfig, SimConfig, WebhookRetryConfig, DEFAULT_API_KEY,
+    AccountConfig, FaultConfig, OAuthConfig, RateLimitConfig, SimConfig, WebhookRetryConfig,
+    DEFAULT_ACCOUNT, DEFAULT_API_KEY,
 };
 pub use crate::error::{ApiError, SimError};
+pub use crate::handle::{AccountHandle, SimAccount};
 pub use crate::oauth::OAuthStats;
 pub use crate::util::Clock;
 pub use crate::webhooks::{sign, DeliveryRecord, LEVER_EVENTS};
 
+use crate::account::Registry;
 use crate::state::Shared;
-use crate::store::{merge, public, Store};
 use crate::util::{lock, SimRng};
 
 /// A running simulator. Dropping it stops the server too; [`Simulator::shutdown`] also waits
@@ -88,10 +94,8 @@ impl Simulator {
                     .find_map(|a| routes::response_type(&a.response))
             })
             .unwrap_or_else(|| "Webhook".to_string());
-        let mut store = Store::new(config.seed);
-        if config.seed_data {
-            seed::seed(&spec, &mut store);
-        }
+        let (registry, default_account) = accounts(&spec, &config)?;
+        let clients = clients(&config)?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("Lever-Webhooks")
@@ -112,12 +116,16 @@ impl Simulator {
             faults: Mutex::new(config.faults.clone()),
             fault_rng: Mutex::new(SimRng::new(config.seed ^ 0x5eed_fa17)),
             rate_limit: Mutex::new(config.rate_limit),
-            buckets: Mutex::new(HashMap::new()),
-            store: Mutex::new(store),
+            next_account: AtomicU64::new(registry.all().len() as u64),
+            accounts: RwLock::new(registry),
+            consenting: Mutex::new(Arc::clone(&default_account)),
+            default_account,
+            deny_consent: AtomicBool::new(false),
+            clients,
             clock: Clock::default(),
             deliveries: Mutex::new(Vec::new()),
             request_count: AtomicU64::new(0),
-            oauth: Mutex::new(oauth::OAuthState::default()),
+            oauth: Mutex::new(oauth::OAuthState::new(config.seed)),
             http,
             stopped: AtomicBool::new(false),
             delivery_notify: tokio::sync::Notify::new(),
@@ -146,7 +154,8 @@ impl Simulator {
         self.addr
     }
 
-    /// The first configured API key (use it as the Basic-auth username, empty password).
+    /// The default account's first API key (use it as the Basic-auth username, empty
+    /// password).
     pub fn api_key(&self) -> &str {
         self.shared
             .config
@@ -196,103 +205,96 @@ impl Simulator {
         self.shared.clock.set(ms);
     }
 
-    // ----- store hooks -----
+    // ----- accounts -----
 
-    /// Stores an object of type `type_name` (e.g. `"Posting"`) directly, bypassing the API.
-    /// A missing `id` is generated; missing `createdAt`/`updatedAt` and other required fields
-    /// are filled. Returns the stored object, or `None` if `value` is not a JSON object.
-    pub fn insert(&self, type_name: &str, value: Value) -> Option<Value> {
-        let Value::Object(mut obj) = value else {
-            return None;
-        };
-        let now = self.now_ms();
-        let mut store = lock(&self.shared.store);
-        if !obj.get("id").is_some_and(Value::is_string) {
-            let id = store.rng.uuid();
-            obj.insert("id".into(), json!(id));
-        }
-        obj.entry("createdAt").or_insert(json!(now));
-        if sample::declares(&self.shared.spec, type_name, "updatedAt") {
-            obj.entry("updatedAt").or_insert(json!(now));
-        }
-        sample::complete(
-            &self.shared.spec,
-            type_name,
-            &mut obj,
-            &mut store.rng,
-            now,
-            0,
-        );
-        store.put(type_name, obj.clone());
-        Some(Value::Object(public(&obj)))
+    /// Creates an account called `name` with one generated API key and, if
+    /// [`SimConfig::seed_data`] is set, its own seed data (same shapes, different IDs).
+    pub fn add_account(&self, name: impl Into<String>) -> Result<SimAccount, SimError> {
+        self.add_account_with(AccountConfig {
+            seed_data: self.shared.config.seed_data,
+            ..AccountConfig::new(name)
+        })
     }
 
-    /// Merges `patch` into the stored object and bumps its `updatedAt` (if it has one).
-    /// Returns the updated object, or `None` if there is no such object.
-    pub fn update(&self, type_name: &str, id: &str, patch: Value) -> Option<Value> {
-        let now = self.now_ms();
-        let mut store = lock(&self.shared.store);
-        let obj = store.get_mut(type_name, id)?;
-        if let Value::Object(p) = &patch {
-            merge(obj, p);
-        }
-        let patched_updated_at = patch.get("updatedAt").is_some();
-        if obj.contains_key("updatedAt") && !patched_updated_at {
-            obj.insert("updatedAt".into(), json!(now));
-        }
-        Some(Value::Object(public(obj)))
+    /// Creates an account as `config` describes.
+    pub fn add_account_with(&self, config: AccountConfig) -> Result<SimAccount, SimError> {
+        let account = self.shared.create_account(config)?;
+        Ok(AccountHandle::new(Arc::clone(&self.shared), account).info())
     }
 
-    /// One stored object.
-    pub fn get(&self, type_name: &str, id: &str) -> Option<Value> {
-        lock(&self.shared.store)
-            .get(type_name, id)
-            .map(|o| Value::Object(public(o)))
+    /// Hooks on the account with this name or ID.
+    pub fn account(&self, account: &str) -> Option<AccountHandle> {
+        self.shared
+            .find_account(account)
+            .map(|a| AccountHandle::new(Arc::clone(&self.shared), a))
     }
 
-    /// Every stored object of a type, in the order lists return them.
-    pub fn list(&self, type_name: &str) -> Vec<Value> {
-        let store = lock(&self.shared.store);
-        let mut items: Vec<_> = store.all(type_name).collect();
-        items.sort_by_key(|o| query::sort_key(o));
-        items
+    /// Hooks on the default account ([`DEFAULT_ACCOUNT`]), the one the simulator's own store
+    /// hooks act on.
+    pub fn default_account(&self) -> AccountHandle {
+        AccountHandle::new(
+            Arc::clone(&self.shared),
+            Arc::clone(&self.shared.default_account),
+        )
+    }
+
+    /// Every account, in the order they were created (the default account first).
+    pub fn accounts(&self) -> Vec<SimAccount> {
+        let accounts: Vec<_> = state::read(&self.shared.accounts).all().to_vec();
+        accounts
             .into_iter()
-            .map(|o| Value::Object(public(o)))
+            .map(|a| AccountHandle::new(Arc::clone(&self.shared), a).info())
             .collect()
     }
 
-    /// Deletes an object as if it were deleted in Lever's app: it moves to the deleted list
-    /// (`/…/deleted`, with `deletedAt`), and deleting an opportunity fires `candidateDeleted`.
-    /// Returns the deleted object.
-    pub fn delete(&self, type_name: &str, id: &str) -> Option<Value> {
-        let now = self.now_ms();
-        let events = {
-            let mut store = lock(&self.shared.store);
-            store.get(type_name, id)?;
-            api::delete_object(&self.shared, &mut store, type_name, id, None, now)
-        };
-        webhooks::dispatch(&self.shared, events);
-        lock(&self.shared.store)
-            .all_deleted(type_name)
-            .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
-            .map(|o| Value::Object(public(o)))
+    fn require(&self, account: &str) -> Result<AccountHandle, SimError> {
+        self.account(account)
+            .ok_or_else(|| SimError::UnknownAccount {
+                account: account.to_string(),
+            })
     }
 
-    /// The ID of the seeded super admin (handy as `perform_as`).
+    // ----- store hooks (default account) -----
+
+    /// Stores an object of type `type_name` (e.g. `"Posting"`) in the default account
+    /// directly, bypassing the API. A missing `id` is generated; missing
+    /// `createdAt`/`updatedAt` and other required fields are filled. Returns the stored
+    /// object, or `None` if `value` is not a JSON object.
+    pub fn insert(&self, type_name: &str, value: Value) -> Option<Value> {
+        self.default_account().insert(type_name, value)
+    }
+
+    /// Merges `patch` into the default account's stored object and bumps its `updatedAt`
+    /// (if it has one). Returns the updated object, or `None` if there is no such object.
+    pub fn update(&self, type_name: &str, id: &str, patch: Value) -> Option<Value> {
+        self.default_account().update(type_name, id, patch)
+    }
+
+    /// One object of the default account.
+    pub fn get(&self, type_name: &str, id: &str) -> Option<Value> {
+        self.default_account().get(type_name, id)
+    }
+
+    /// Every object of a type in the default account, in the order lists return them.
+    pub fn list(&self, type_name: &str) -> Vec<Value> {
+        self.default_account().list(type_name)
+    }
+
+    /// Deletes an object of the default account as if it were deleted in Lever's app: it
+    /// moves to the deleted list (`/…/deleted`, with `deletedAt`), and deleting an opportunity
+    /// fires `candidateDeleted`. Returns the deleted object.
+    pub fn delete(&self, type_name: &str, id: &str) -> Option<Value> {
+        self.default_account().delete(type_name, id)
+    }
+
+    /// The ID of the default account's seeded super admin (handy as `perform_as`).
     pub fn default_user_id(&self) -> Option<String> {
-        let store = lock(&self.shared.store);
-        let mut users: Vec<_> = store.all("User").collect();
-        users.sort_by_key(|o| query::sort_key(o));
-        let pick = users
-            .iter()
-            .find(|u| u.get("accessRole").and_then(Value::as_str) == Some("super admin"))
-            .or(users.first());
-        pick.and_then(|u| u.get("id").and_then(Value::as_str).map(str::to_string))
+        self.default_account().default_user_id()
     }
 
     // ----- observability -----
 
-    /// Every webhook delivery attempt so far, in the order they finished.
+    /// Every webhook delivery attempt so far, of every account, in the order they finished.
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         lock(&self.shared.deliveries).clone()
     }
@@ -321,6 +323,26 @@ impl Simulator {
         self.shared.request_count.load(Ordering::SeqCst)
     }
 
+    /// The `/v1` requests of every account (each account keeps the latest
+    /// [`SimConfig::request_log_limit`]), ordered by arrival.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        let accounts: Vec<_> = state::read(&self.shared.accounts).all().to_vec();
+        let mut all: Vec<RequestRecord> = accounts
+            .iter()
+            .flat_map(|a| lock(&a.requests).iter().cloned().collect::<Vec<_>>())
+            .collect();
+        all.sort_by_key(|r| r.started);
+        all
+    }
+
+    /// Forgets every account's request log.
+    pub fn clear_requests(&self) {
+        let accounts: Vec<_> = state::read(&self.shared.accounts).all().to_vec();
+        for account in accounts {
+            lock(&account.requests).clear();
+        }
+    }
+
     // ----- runtime configuration -----
 
     /// Replaces the fault configuration.
@@ -336,27 +358,111 @@ impl Simulator {
     /// Replaces the rate limit (`None` disables it) and refills every bucket.
     pub fn set_rate_limit(&self, limit: Option<RateLimitConfig>) {
         *lock(&self.shared.rate_limit) = limit;
-        lock(&self.shared.buckets).clear();
+        self.shared.reset_buckets();
     }
 
     // ----- OAuth -----
 
-    /// Issues a fresh single-use authorization code, as Lever's `/authorize` redirect would.
+    /// Issues a fresh single-use authorization code for the default account, as Lever's
+    /// `/authorize` redirect would. Any registered client may exchange it, with any
+    /// `redirect_uri`.
     pub fn issue_auth_code(&self) -> String {
-        let code = lock(&self.shared.store).rng.alnum(32);
-        lock(&self.shared.oauth).add_code(code.clone());
-        code
+        self.default_account().issue_auth_code()
     }
 
-    /// Counters of the token endpoint.
+    /// The authorization endpoint, e.g. `http://127.0.0.1:4010/oauth/authorize`.
+    pub fn authorize_url(&self) -> String {
+        format!("http://{}/oauth/authorize", self.addr)
+    }
+
+    /// The same as [`Simulator::authorize_url`].
+    pub fn oauth_authorize_url(&self) -> String {
+        self.authorize_url()
+    }
+
+    /// Every registered OAuth client: [`SimConfig::oauth`] first, then
+    /// [`SimConfig::oauth_clients`].
+    pub fn oauth_clients(&self) -> &[OAuthConfig] {
+        &self.shared.clients
+    }
+
+    /// Makes the simulated user refuse consent (`error=access_denied`) to every client, or
+    /// returns to each client's own [`OAuthConfig::deny_consent`].
+    pub fn deny_consent(&self, deny: bool) {
+        self.shared.deny_consent.store(deny, Ordering::SeqCst);
+    }
+
+    /// Chooses the account that consents on `/oauth/authorize` when the request has no
+    /// `login_hint` (initially the default account).
+    pub fn set_consenting_account(&self, account: &str) -> Result<(), SimError> {
+        let handle = self.require(account)?;
+        *lock(&self.shared.consenting) = handle.account_arc();
+        Ok(())
+    }
+
+    /// Counters of the token endpoint, over every account and client.
     pub fn oauth_stats(&self) -> OAuthStats {
         lock(&self.shared.oauth).stats
+    }
+
+    /// Counters of the token requests that named one account's codes or refresh tokens;
+    /// `None` if no account has this name or ID.
+    pub fn account_oauth_stats(&self, account: &str) -> Option<OAuthStats> {
+        self.account(account).map(|a| a.oauth_stats())
+    }
+
+    /// Revokes every live refresh token of an account, so that its next refresh answers
+    /// `invalid_grant`. Returns how many were revoked.
+    pub fn revoke_refresh_tokens(&self, account: &str) -> Result<usize, SimError> {
+        Ok(self.require(account)?.revoke_refresh_tokens())
     }
 
     /// Makes every issued access token invalid (refresh tokens stay valid).
     pub fn expire_access_tokens(&self) {
         lock(&self.shared.oauth).expire_access_tokens();
     }
+}
+
+/// Every OAuth client, the default one first; client IDs must be unique.
+fn clients(config: &SimConfig) -> Result<Vec<OAuthConfig>, SimError> {
+    let clients: Vec<OAuthConfig> = std::iter::once(config.oauth.clone())
+        .chain(config.oauth_clients.iter().cloned())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for client in &clients {
+        if !seen.insert(client.client_id.as_str()) {
+            return Err(SimError::DuplicateClient {
+                client_id: client.client_id.clone(),
+            });
+        }
+    }
+    Ok(clients)
+}
+
+/// The accounts a configuration declares: the default one (number 0) first.
+fn accounts(
+    spec: &lever_spec::Spec,
+    config: &SimConfig,
+) -> Result<(Registry, Arc<account::Account>), SimError> {
+    let mut registry = Registry::default();
+    let default = AccountConfig {
+        name: DEFAULT_ACCOUNT.to_string(),
+        api_keys: config.api_keys.clone(),
+        seed_data: config.seed_data,
+    };
+    // The default account keeps exactly the configured keys (none if none are given), as a
+    // single-account simulator always did.
+    let default = registry.add(account::build(spec, config.seed, 0, default, false)?)?;
+    for (index, declared) in (1u64..).zip(&config.accounts) {
+        registry.add(account::build(
+            spec,
+            config.seed,
+            index,
+            declared.clone(),
+            true,
+        )?)?;
+    }
+    Ok((registry, default))
 }
 
 impl Drop for Simulator {

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use lever_sim::{RateLimitConfig, SimConfig, Simulator};
+use lever_sim::{AccountConfig, RateLimitConfig, SimConfig, Simulator};
 
 /// A local Lever Data API v1 for development and tests.
 #[derive(Debug, Parser)]
@@ -40,6 +40,17 @@ struct Args {
     /// Load the spec from this file or folder instead of the shipped one.
     #[arg(long)]
     spec: Option<std::path::PathBuf>,
+    /// Create this many more accounts (`account-1` … `account-N`), each with its own seed
+    /// data and a generated API key.
+    #[arg(long, default_value_t = 0)]
+    accounts: u32,
+    /// Print a single-use authorization code for this account (repeatable); exchange it at
+    /// the token URL with any registered client.
+    #[arg(long = "auth-code", value_name = "ACCOUNT")]
+    auth_codes: Vec<String>,
+    /// Refuse consent on /oauth/authorize (`error=access_denied`).
+    #[arg(long)]
+    deny_consent: bool,
 }
 
 #[tokio::main]
@@ -64,6 +75,9 @@ async fn main() -> ExitCode {
     if !args.api_keys.is_empty() {
         config.api_keys = args.api_keys;
     }
+    config.accounts = (1..=args.accounts)
+        .map(|i| AccountConfig::new(format!("account-{i}")))
+        .collect();
     config.faults.error_rate = args.error_rate;
     config.faults.drop_rate = args.drop_rate;
     config.faults.delay = args.delay_ms.map(std::time::Duration::from_millis);
@@ -83,10 +97,36 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    sim.deny_consent(args.deny_consent);
+    // Resolved before anything is printed, so a wrong name fails without half an output.
+    let mut codes = Vec::new();
+    for name in &args.auth_codes {
+        match sim.account(name) {
+            Some(account) => codes.push((account.name().to_string(), account.issue_auth_code())),
+            None => {
+                eprintln!("lever-sim: --auth-code: no account is named {name:?}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    // stdout is for scripts: the base URL first (tools rely on it), then tab-separated
+    // `account NAME ID API_KEY` and `auth-code ACCOUNT CODE` lines.
     println!("{}", sim.base_url());
+    for account in sim.accounts() {
+        println!(
+            "account\t{}\t{}\t{}",
+            account.name, account.id, account.api_key
+        );
+    }
+    for (account, code) in &codes {
+        println!("auth-code\t{account}\t{code}");
+    }
+    let client = sim.oauth_config();
     eprintln!(
-        "lever-sim: API key {:?}; OAuth token URL {}; Ctrl-C to stop",
+        "lever-sim: API key {:?}; OAuth client {:?}; authorize URL {}; token URL {}; Ctrl-C to stop",
         sim.api_key(),
+        client.client_id,
+        sim.authorize_url(),
         sim.oauth_token_url()
     );
     if let Err(e) = tokio::signal::ctrl_c().await {

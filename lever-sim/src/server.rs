@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request, Response, StatusCode};
@@ -13,10 +13,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::account::{Account, RequestRecord};
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::util::lock;
-use crate::{api, oauth};
+use crate::{api, authorize, oauth};
 
 /// Largest request body read (Lever's upload limit).
 const MAX_BODY: usize = 30 * 1024 * 1024;
@@ -72,12 +73,34 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
+    let started = Instant::now();
+    let at_ms = shared.clock.now_ms();
     shared.request_count.fetch_add(1, Ordering::SeqCst);
     let path = req.uri().path().to_string();
-    let is_oauth = path == "/oauth/token";
+    let method = req.method().clone();
+    let is_oauth = path.starts_with("/oauth/");
+    // Resolved before faults so that a faulted request still shows in its account's log.
+    let auth = (!is_oauth).then(|| shared.authenticate(req.headers()));
+    let log = |status: Option<u16>| {
+        if let Some(Ok(account)) = &auth {
+            account.log_request(
+                RequestRecord {
+                    account: account.name.clone(),
+                    method: method.to_string(),
+                    path: path.clone(),
+                    status,
+                    at_ms,
+                    started,
+                    finished: Instant::now(),
+                },
+                shared.config.request_log_limit,
+            );
+        }
+    };
     let faults = lock(&shared.faults).clone();
     if !is_oauth || faults.apply_to_oauth {
         if faults.drop_rate > 0.0 && lock(&shared.fault_rng).unit() < faults.drop_rate {
+            log(None);
             return Err(DropConnection);
         }
         if let Some(delay) = faults.delay {
@@ -94,33 +117,56 @@ async fn handle(
                 } else {
                     ApiError::unavailable("Service unavailable (injected fault)")
                 };
+                log(Some(err.status.as_u16()));
                 return Ok(err.into_response());
             }
         }
     }
-    let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(Body::new(body), MAX_BODY).await {
+    let query = req.uri().query().map(str::to_string);
+    let response = answer(
+        &shared,
+        req,
+        &path,
+        auth.as_ref(),
+        method.clone(),
+        query.as_deref(),
+    )
+    .await;
+    log(Some(response.status().as_u16()));
+    Ok(response)
+}
+
+/// Reads the body and answers the request once faults let it through.
+async fn answer(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+    path: &str,
+    auth: Option<&Result<Arc<Account>, ApiError>>,
+    method: Method,
+    query: Option<&str>,
+) -> Response<Body> {
+    if path == "/oauth/authorize" {
+        if method != Method::GET {
+            return (StatusCode::METHOD_NOT_ALLOWED, "use GET").into_response();
+        }
+        return authorize::authorize(shared, query);
+    }
+    let bytes = match axum::body::to_bytes(Body::new(req.into_body()), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            return Ok(ApiError::bad_request("The request body could not be read").into_response())
+            return ApiError::bad_request("The request body could not be read").into_response()
         }
     };
-    if is_oauth {
-        if parts.method != Method::POST {
-            return Ok((StatusCode::METHOD_NOT_ALLOWED, "use POST").into_response());
+    if path == "/oauth/token" {
+        if method != Method::POST {
+            return (StatusCode::METHOD_NOT_ALLOWED, "use POST").into_response();
         }
-        return Ok(oauth::token(&shared, &bytes));
+        return oauth::token(shared, &bytes);
     }
-    let response = match path.strip_prefix("/v1") {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => api::handle(
-            &shared,
-            parts.method.as_str(),
-            rest,
-            parts.uri.query(),
-            &parts.headers,
-            &bytes,
-        ),
-        _ => ApiError::not_found(format!("Unknown route: {} {path}", parts.method)).into_response(),
-    };
-    Ok(response)
+    match (path.strip_prefix("/v1"), auth) {
+        (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => {
+            api::handle(shared, auth.clone(), method.as_str(), rest, query, &bytes)
+        }
+        _ => ApiError::not_found(format!("Unknown route: {method} {path}")).into_response(),
+    }
 }

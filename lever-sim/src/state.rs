@@ -1,19 +1,18 @@
 //! The simulator's shared state.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use axum::http::HeaderMap;
 use base64::Engine;
 use lever_spec::Spec;
 
-use crate::config::{FaultConfig, RateLimitConfig, SimConfig};
-use crate::error::ApiError;
+use crate::account::{self, Account, Bucket, Registry};
+use crate::config::{AccountConfig, FaultConfig, OAuthConfig, RateLimitConfig, SimConfig};
+use crate::error::{ApiError, SimError};
 use crate::oauth::OAuthState;
 use crate::routes::Route;
-use crate::store::Store;
 use crate::util::{lock, Clock, SimRng};
 use crate::webhooks::DeliveryRecord;
 
@@ -22,11 +21,20 @@ pub(crate) struct Shared {
     pub spec: Arc<Spec>,
     pub routes: Vec<Route>,
     pub config: SimConfig,
+    /// The default client first, then `config.oauth_clients`.
+    pub clients: Vec<OAuthConfig>,
     pub faults: Mutex<FaultConfig>,
     pub fault_rng: Mutex<SimRng>,
     pub rate_limit: Mutex<Option<RateLimitConfig>>,
-    pub buckets: Mutex<HashMap<String, Bucket>>,
-    pub store: Mutex<Store>,
+    pub accounts: RwLock<Registry>,
+    /// The account that holds `config.api_keys` and that the simulator's own hooks act on.
+    pub default_account: Arc<Account>,
+    /// The next account's number (0 is the default account); it picks the account's seed.
+    pub next_account: AtomicU64,
+    /// Who consents on `/oauth/authorize` when no `login_hint` names an account.
+    pub consenting: Mutex<Arc<Account>>,
+    /// Refuse consent for every client.
+    pub deny_consent: AtomicBool,
     pub clock: Clock,
     pub deliveries: Mutex<Vec<DeliveryRecord>>,
     pub request_count: AtomicU64,
@@ -40,16 +48,36 @@ pub(crate) struct Shared {
     pub runtime: tokio::runtime::Handle,
 }
 
-/// One credential's token bucket.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Bucket {
-    tokens: f64,
-    last: Instant,
+/// A poisoned lock still holds a consistent registry (every change is one insert), so it is
+/// used as it is.
+pub(crate) fn read(registry: &RwLock<Registry>) -> RwLockReadGuard<'_, Registry> {
+    registry.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write(registry: &RwLock<Registry>) -> RwLockWriteGuard<'_, Registry> {
+    registry.write().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Shared {
-    /// Checks the `Authorization` header; returns the credential's identity.
-    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<String, ApiError> {
+    /// Creates an account and registers its name, ID and keys.
+    pub(crate) fn create_account(&self, config: AccountConfig) -> Result<Arc<Account>, SimError> {
+        let index = self.next_account.fetch_add(1, Ordering::SeqCst);
+        let account = account::build(&self.spec, self.config.seed, index, config, true)?;
+        write(&self.accounts).add(account)
+    }
+
+    /// The account with this name or ID.
+    pub(crate) fn find_account(&self, name_or_id: &str) -> Option<Arc<Account>> {
+        read(&self.accounts).find(name_or_id).cloned()
+    }
+
+    /// The client registered with this ID.
+    pub(crate) fn client(&self, client_id: &str) -> Option<&OAuthConfig> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Checks the `Authorization` header; returns the account the credential belongs to.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Account>, ApiError> {
         let header = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -64,30 +92,29 @@ impl Shared {
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(|| ApiError::unauthorized("Malformed Basic credentials"))?;
             let key = decoded.split_once(':').map_or(decoded.as_str(), |(k, _)| k);
-            if !key.is_empty() && self.config.api_keys.iter().any(|k| k == key) {
-                return Ok(format!("key:{key}"));
-            }
-            return Err(ApiError::unauthorized("Invalid API key"));
+            return read(&self.accounts)
+                .by_key(key)
+                .cloned()
+                .ok_or_else(|| ApiError::unauthorized("Invalid API key"));
         }
         if scheme.eq_ignore_ascii_case("bearer") {
             let now = self.clock.now_ms();
-            if lock(&self.oauth).access_token_valid(rest, now) {
-                return Ok(format!("token:{rest}"));
-            }
-            return Err(ApiError::unauthorized("Invalid or expired access token"));
+            return lock(&self.oauth)
+                .access_token_account(rest, now)
+                .ok_or_else(|| ApiError::unauthorized("Invalid or expired access token"));
         }
         Err(ApiError::unauthorized("Unsupported authorization scheme"))
     }
 
-    /// Takes one token from `credential`'s bucket, or answers 429.
-    pub(crate) fn rate_check(&self, credential: &str) -> Result<(), ApiError> {
+    /// Takes one token from `account`'s bucket, or answers 429.
+    pub(crate) fn rate_check(&self, account: &Account) -> Result<(), ApiError> {
         let Some(limit) = *lock(&self.rate_limit) else {
             return Ok(());
         };
         let now = Instant::now();
-        let mut buckets = lock(&self.buckets);
         let burst = f64::from(limit.burst.max(1));
-        let bucket = buckets.entry(credential.to_string()).or_insert(Bucket {
+        let mut slot = lock(&account.bucket);
+        let bucket = slot.get_or_insert(Bucket {
             tokens: burst,
             last: now,
         });
@@ -99,6 +126,13 @@ impl Shared {
             Ok(())
         } else {
             Err(ApiError::too_many_requests())
+        }
+    }
+
+    /// Refills every account's bucket.
+    pub(crate) fn reset_buckets(&self) {
+        for account in read(&self.accounts).all() {
+            *lock(&account.bucket) = None;
         }
     }
 }

@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use crate::account::Account;
 use crate::state::Shared;
 use crate::store::HIDDEN;
 use crate::util::lock;
@@ -49,6 +50,8 @@ pub(crate) const TOKEN_KEY: &str = "__sim_signatureToken";
 /// One attempt to deliver one event to one webhook.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRecord {
+    /// The name of the account whose change fired the event (and that owns the webhook).
+    pub account: String,
     /// The webhook's ID.
     pub webhook_id: String,
     /// The receiver's URL.
@@ -91,13 +94,13 @@ pub fn sign(signature_token: &str, token: &str, triggered_at: i64) -> String {
 }
 
 /// Starts background deliveries of `events` to every matching webhook.
-pub(crate) fn dispatch(shared: &Arc<Shared>, events: Vec<PendingEvent>) {
+pub(crate) fn dispatch(shared: &Arc<Shared>, account: &Account, events: Vec<PendingEvent>) {
     if events.is_empty() {
         return;
     }
     let mut jobs = Vec::new();
     {
-        let mut store = lock(&shared.store);
+        let mut store = lock(&account.store);
         let hooks: Vec<_> = store.all(&shared.webhook_type).cloned().collect();
         for ev in &events {
             for hook in &hooks {
@@ -149,11 +152,34 @@ pub(crate) fn dispatch(shared: &Arc<Shared>, events: Vec<PendingEvent>) {
     for (webhook_id, url, event, body) in jobs {
         let shared = Arc::clone(shared);
         let runtime = shared.runtime.clone();
-        runtime.spawn(async move { deliver(shared, webhook_id, url, event, body).await });
+        let job = Delivery {
+            account: account.name.clone(),
+            webhook_id,
+            url,
+            event,
+            body,
+        };
+        runtime.spawn(async move { deliver(shared, job).await });
     }
 }
 
-async fn deliver(shared: Arc<Shared>, webhook_id: String, url: String, event: String, body: Value) {
+/// One event on its way to one webhook.
+struct Delivery {
+    account: String,
+    webhook_id: String,
+    url: String,
+    event: String,
+    body: Value,
+}
+
+async fn deliver(shared: Arc<Shared>, job: Delivery) {
+    let Delivery {
+        account,
+        webhook_id,
+        url,
+        event,
+        body,
+    } = job;
     let retry = shared.config.webhook_retry;
     let attempts = retry.attempts.max(1);
     let mut gap = retry.initial_delay;
@@ -178,6 +204,7 @@ async fn deliver(shared: Arc<Shared>, webhook_id: String, url: String, event: St
         let success = status.is_some_and(|s| (200..300).contains(&s));
         tracing::debug!(%url, %event, attempt, ?status, ?error, "webhook delivery attempt");
         lock(&shared.deliveries).push(DeliveryRecord {
+            account: account.clone(),
             webhook_id: webhook_id.clone(),
             url: url.clone(),
             event: event.clone(),

@@ -1,0 +1,107 @@
+//! `GET /oauth/authorize`: the consent screen, answered at once by a simulated user who
+//! consents (or refuses) on behalf of one simulated account.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::oauth::oauth_error;
+use crate::state::Shared;
+use crate::util::lock;
+
+/// Answers an authorization request: 302 to `redirect_uri` with `code` and `state`, or with
+/// `error` and `state`; 400 without redirecting when the client or the redirect URI cannot be
+/// trusted (redirecting there would hand the answer to a stranger).
+pub(crate) fn authorize(shared: &Shared, query: Option<&str>) -> Response {
+    let params: HashMap<String, String> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let Some(client) = param("client_id").and_then(|id| shared.client(id)) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing or unknown client_id",
+        );
+    };
+    let Some(redirect_uri) = param("redirect_uri") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing redirect_uri",
+        );
+    };
+    let Ok(redirect) = url::Url::parse(redirect_uri) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "redirect_uri is not an absolute URL",
+        );
+    };
+    if !client.redirect_uris.is_empty() && !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "redirect_uri is not registered for this client",
+        );
+    }
+    let state = param("state");
+    let refuse = |error: &str, description: &str| {
+        let mut to = redirect.clone();
+        {
+            let mut pairs = to.query_pairs_mut();
+            pairs.append_pair("error", error);
+            pairs.append_pair("error_description", description);
+            if let Some(state) = state {
+                pairs.append_pair("state", state);
+            }
+        }
+        found(&to)
+    };
+    if param("response_type") != Some("code") {
+        return refuse(
+            "unsupported_response_type",
+            "Only response_type=code is supported",
+        );
+    }
+    if state.is_none() {
+        return refuse("invalid_request", "Missing state");
+    }
+    let account = match param("login_hint") {
+        Some(hint) => match shared.find_account(hint) {
+            Some(account) => account,
+            None => return refuse("invalid_request", "login_hint names no simulated account"),
+        },
+        None => Arc::clone(&lock(&shared.consenting)),
+    };
+    if client.deny_consent || shared.deny_consent.load(Ordering::SeqCst) {
+        return refuse("access_denied", "The user did not consent");
+    }
+    let code = lock(&shared.oauth).issue_code(
+        account,
+        Some(client.client_id.clone()),
+        Some(redirect_uri.to_string()),
+    );
+    let mut to = redirect;
+    {
+        let mut pairs = to.query_pairs_mut();
+        pairs.append_pair("code", &code);
+        if let Some(state) = state {
+            pairs.append_pair("state", state);
+        }
+    }
+    found(&to)
+}
+
+fn found(location: &url::Url) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.as_str())]).into_response()
+}
