@@ -121,18 +121,21 @@ async fn connect(State(state): State<Arc<RouteState>>, Path(account): Path<Strin
     let scopes: Vec<&str> = state.config.scopes.iter().map(String::as_str).collect();
     match state.connections.authorize_url(&account, &scopes).await {
         Ok(url) => found(&url),
-        Err(ConnectError::InvalidInput(_)) => (StatusCode::BAD_REQUEST, "invalid account ID").into_response(),
+        Err(ConnectError::InvalidInput(_)) => {
+            (StatusCode::BAD_REQUEST, "invalid account ID").into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot start the Lever connect flow");
-            (StatusCode::INTERNAL_SERVER_ERROR, "cannot start the connect flow").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot start the connect flow",
+            )
+                .into_response()
         }
     }
 }
 
-async fn callback(
-    State(state): State<Arc<RouteState>>,
-    Query(cb): Query<Callback>,
-) -> Response {
+async fn callback(State(state): State<Arc<RouteState>>, Query(cb): Query<Callback>) -> Response {
     let failure = |code: &str, account: Option<&str>| {
         let mut pairs = vec![("error", code)];
         if let Some(account) = account {
