@@ -13,6 +13,7 @@ pub use crate::codegen_support::*;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::pagination::PageGuard;
 use crate::types::{FilePart, Page};
 
 /// One API call, as generated code describes it.
@@ -157,28 +158,48 @@ impl Client {
 
     /// Streams the items of every page of a list, following `next` (sent back as `offset`)
     /// until `hasNext` is false. One page is held in memory at a time; an error is yielded and
-    /// ends the stream.
+    /// ends the stream. A `next` token that was already followed, or a page past
+    /// [`DEFAULT_MAX_PAGES`](crate::DEFAULT_MAX_PAGES), ends it with [`Error::Pagination`].
     #[doc(hidden)]
     pub fn stream_items<T: DeserializeOwned + Send + 'static>(
         &self,
         req: ApiRequest,
     ) -> futures::stream::BoxStream<'static, Result<T, Error>> {
+        self.stream_items_with_max_pages(req, crate::DEFAULT_MAX_PAGES)
+    }
+
+    /// [`Client::stream_items`] with another page cap (at least one page is fetched).
+    #[doc(hidden)]
+    pub fn stream_items_with_max_pages<T: DeserializeOwned + Send + 'static>(
+        &self,
+        req: ApiRequest,
+        max_pages: usize,
+    ) -> futures::stream::BoxStream<'static, Result<T, Error>> {
         let client = self.clone();
-        stream::unfold(Some(req), move |state| {
+        let guard = PageGuard::new(req.path_template, max_pages, offset_of(&req));
+        stream::unfold(Walk::Fetch(req, guard), move |walk| {
             let client = client.clone();
             async move {
-                let req = state?;
+                let (req, mut guard) = match walk {
+                    Walk::Fetch(req, guard) => (req, guard),
+                    Walk::Fail(e) => return Some((Err(e), Walk::Done)),
+                    Walk::Done => return None,
+                };
                 let body = match client.send_for_body(req.clone()).await {
                     Ok(body) => body,
-                    Err(e) => return Some((Err(e), None)),
+                    Err(e) => return Some((Err(e), Walk::Done)),
                 };
-                match decode::<Page<T>>(&body) {
-                    Ok(page) => {
-                        let next = next_request(req, page.has_next, page.next.as_deref());
-                        Some((Ok(page.data), next))
-                    }
-                    Err(e) => Some((Err(e), None)),
-                }
+                let page = match decode::<Page<T>>(&body) {
+                    Ok(page) => page,
+                    Err(e) => return Some((Err(e), Walk::Done)),
+                };
+                let then = match guard.next(page.has_next, page.next.as_deref()) {
+                    Ok(Some(token)) => Walk::Fetch(with_offset(req, token), guard),
+                    Ok(None) => Walk::Done,
+                    // This page's items are yielded first, then the error.
+                    Err(e) => Walk::Fail(e),
+                };
+                Some((Ok(page.data), then))
             }
         })
         .flat_map(|page| match page {
@@ -189,33 +210,29 @@ impl Client {
     }
 }
 
-/// The request for the page after `req`, if any: `offset` replaced by the `next` token.
-fn next_request(mut req: ApiRequest, has_next: bool, next: Option<&str>) -> Option<ApiRequest> {
-    if !has_next {
-        return None;
-    }
-    let Some(token) = next.filter(|t| !t.is_empty()) else {
-        tracing::warn!(
-            path = req.path_template,
-            "hasNext is true but no next token: stopping"
-        );
-        return None;
-    };
-    let previous = req
-        .query
+/// Where a list walk stands between two pages.
+enum Walk {
+    /// The next page to fetch.
+    Fetch(ApiRequest, PageGuard),
+    /// The walk must stop with this error.
+    Fail(Error),
+    /// Nothing more.
+    Done,
+}
+
+/// The `offset` query parameter of `req`, if any.
+fn offset_of(req: &ApiRequest) -> Option<&str> {
+    req.query
         .iter()
         .find(|(k, _)| *k == "offset")
-        .map(|(_, v)| v.as_str());
-    if previous == Some(token) {
-        tracing::warn!(
-            path = req.path_template,
-            "next token repeats the offset: stopping"
-        );
-        return None;
-    }
+        .map(|(_, v)| v.as_str())
+}
+
+/// `req` with its `offset` replaced by `token`.
+fn with_offset(mut req: ApiRequest, token: &str) -> ApiRequest {
     req.query.retain(|(k, _)| *k != "offset");
     req.query.push(("offset", token.to_owned()));
-    Some(req)
+    req
 }
 
 #[cfg(test)]
@@ -231,11 +248,12 @@ mod tests {
     }
 
     #[test]
-    fn next_request_replaces_offset() {
+    fn with_offset_replaces_offset() {
         let mut req = ApiRequest::new(Method::GET, "/postings", "/postings");
         req.query.push(("limit", "2".into()));
         req.query.push(("offset", "old".into()));
-        let next = next_request(req.clone(), true, Some("%5B1%5D")).unwrap();
+        assert_eq!(offset_of(&req), Some("old"));
+        let next = with_offset(req, "%5B1%5D");
         assert_eq!(
             next.query,
             vec![
@@ -243,9 +261,6 @@ mod tests {
                 ("offset", "%5B1%5D".to_string())
             ]
         );
-        assert!(next_request(req.clone(), false, Some("x")).is_none());
-        assert!(next_request(req.clone(), true, None).is_none());
-        assert!(next_request(req, true, Some("old")).is_none());
     }
 
     #[test]

@@ -84,6 +84,18 @@ pub enum Error {
     /// A request body or query could not be serialised.
     #[error("cannot serialise request: {0}")]
     Serialize(#[source] serde_json::Error),
+
+    /// A list did not end: its `next` token repeated one already followed, or it went past
+    /// the page cap. Not retryable: the same walk would stop the same way.
+    #[error("list {path} did not end after {pages} pages: {reason}")]
+    Pagination {
+        /// The list's path template (e.g. `/postings`).
+        path: &'static str,
+        /// The pages received before the walk stopped.
+        pages: usize,
+        /// Why it stopped.
+        reason: crate::PaginationStop,
+    },
 }
 
 fn fmt_code(code: &Option<String>) -> String {

@@ -340,3 +340,92 @@ async fn posting_triggers_fire_once_per_change_through_polling() {
     assert_eq!(item.text.as_deref(), Some("Senior Data Engineer"));
     sim.shutdown().await;
 }
+
+/// Issue #12: a posting updated while its "Posting Created" handler still runs (so between
+/// the poll that found it and the next one) fires "Posting Updated" with the new version.
+#[tokio::test]
+async fn a_posting_updated_while_its_created_handler_runs_fires_updated() {
+    let (sim, client) = start().await;
+    let sim = Arc::new(sim);
+    let admin = sim.default_user_id().expect("admin");
+    let seen = Seen::default();
+    let mut handlers = dispatcher(&seen, &[Trigger::PostingUpdated]);
+    {
+        let seen = seen.clone();
+        let client = client.clone();
+        let sim = sim.clone();
+        let admin = admin.clone();
+        handlers.on(Trigger::PostingCreated, move |event: TriggerEvent| {
+            let seen = seen.clone();
+            let client = client.clone();
+            let sim = sim.clone();
+            let admin = admin.clone();
+            async move {
+                let posting: lever_client::models::Posting = event.item_as()?;
+                seen.0.lock().unwrap().push(event);
+                // The handler is slow: someone edits the posting before it returns.
+                sim.advance_clock(1000);
+                let text = format!("{} v2", posting.text.unwrap_or_default());
+                client
+                    .postings()
+                    .update(
+                        &posting.id,
+                        UpdatePosting {
+                            text: Some(text),
+                            ..UpdatePosting::default()
+                        },
+                    )
+                    .perform_as(admin.as_str())
+                    .send()
+                    .await?;
+                Ok::<(), HandlerError>(())
+            }
+        });
+    }
+    let poller = Poller::new(client.clone(), "acct-1", MemoryStore::new(), handlers)
+        .trigger(Trigger::PostingCreated)
+        .expect("polls")
+        .trigger(Trigger::PostingUpdated)
+        .expect("polls")
+        .overlap(Duration::from_millis(50));
+    assert!(poller.poll_once().await.is_ok());
+
+    sim.advance_clock(1000);
+    for i in 0..5 {
+        client
+            .postings()
+            .create(CreatePosting::new(format!("Role {i}")))
+            .perform_as(admin.as_str())
+            .send()
+            .await
+            .expect("created");
+    }
+    for _ in 0..3 {
+        let report = poller.poll_once().await;
+        assert!(report.is_ok(), "{report:?}");
+    }
+    assert_eq!(
+        seen.count(Trigger::PostingCreated),
+        5,
+        "{:?}",
+        seen.by_trigger()
+    );
+    let mut updated: Vec<String> = seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.trigger == Trigger::PostingUpdated)
+        .map(|e| {
+            let posting: lever_client::models::Posting = e.item_as().expect("a posting");
+            posting.text.unwrap_or_default()
+        })
+        .collect();
+    updated.sort();
+    let expected: Vec<String> = (0..5).map(|i| format!("Role {i} v2")).collect();
+    assert_eq!(updated, expected, "every update fired, once");
+    drop(poller);
+    if let Ok(sim) = Arc::try_unwrap(sim) {
+        sim.shutdown().await;
+    }
+}

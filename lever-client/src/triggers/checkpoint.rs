@@ -11,9 +11,13 @@ use futures::future::BoxFuture;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
+use super::source::PollEmit;
 use crate::Timestamp;
 
-/// How far a polling trigger has got for one connected account.
+/// How far polling one list (e.g. `/postings` by `updatedAt`) has got for one connected
+/// account. Every trigger on that list shares it (see [`PollRule::checkpoint_name`]).
+///
+/// [`PollRule::checkpoint_name`]: super::PollRule::checkpoint_name
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// The high-water mark: the largest cursor value (e.g. `updatedAt`) handled so far, or the
@@ -49,15 +53,60 @@ impl Checkpoint {
             floor: Some(start),
         }
     }
+
+    /// The checkpoint of a list, carried over from the per-trigger checkpoints that older
+    /// versions kept for the triggers on it (each with the items its trigger fires for), or
+    /// `None` when there are none. It is no further than any of them, so no trigger misses
+    /// what it had still to handle: the earliest `since` and `floor` (no floor if one has
+    /// none), and as handled only the items every one of them handled.
+    ///
+    /// An item that a `Created` trigger (or, without one, any trigger) had seen is not new,
+    /// even where another trigger had not seen it yet: it is kept as an entry whose cursor is
+    /// `i64::MIN`, which no listed item ever has, so it marks the ID as known without marking
+    /// any version as handled. Such entries are dropped by the next complete poll, which
+    /// lists and records every current version in the window.
+    pub(crate) fn carried_over(legacy: Vec<(Checkpoint, PollEmit)>) -> Option<Checkpoint> {
+        let decides_creation = legacy.iter().any(|(_, emit)| *emit != PollEmit::Updated);
+        let mut known: Vec<String> = legacy
+            .iter()
+            .filter(|(_, emit)| !decides_creation || *emit != PollEmit::Updated)
+            .flat_map(|(cp, _)| cp.seen.iter().map(|(id, _)| id.clone()))
+            .collect();
+        let mut iter = legacy.into_iter().map(|(cp, _)| cp);
+        let mut merged = iter.next()?;
+        for cp in iter {
+            merged.since = merged.since.min(cp.since);
+            merged.floor = match (merged.floor, cp.floor) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                _ => None,
+            };
+            merged.seen.retain(|item| cp.seen.contains(item));
+        }
+        known.sort_unstable();
+        known.dedup();
+        for id in known {
+            if !merged.seen.iter().any(|(seen, _)| *seen == id) {
+                merged.seen.push((id, Timestamp(i64::MIN)));
+            }
+        }
+        Some(merged)
+    }
 }
 
-/// A store of [`Checkpoint`]s, keyed by (connected account, trigger name).
+/// A store of [`Checkpoint`]s, keyed by (connected account, checkpoint name).
+///
+/// The [`Poller`](super::Poller) keeps one checkpoint per polled list and passes
+/// [`PollRule::checkpoint_name`](super::PollRule::checkpoint_name) as the `trigger` key (e.g.
+/// `/postings?updated_at_start&confidentiality=all#updatedAt/createdAt`, shared by "Posting
+/// Created" and "Posting Updated"). Checkpoints of versions that kept one per trigger, under
+/// the trigger's name, are read once to carry their progress over, and left in place.
 ///
 /// Implement it over your database to run pollers on many machines; [`FileStore`] serves one
 /// machine and [`MemoryStore`] serves tests. `save` must be durable when it returns: the
 /// poller saves only after a handler succeeded, and relies on it to never lose a change.
 pub trait CheckpointStore: Send + Sync {
-    /// The checkpoint for `(account, trigger)`, or `None` if none was saved.
+    /// The checkpoint for `(account, trigger)` (`trigger` is a checkpoint name), or `None` if
+    /// none was saved.
     fn load<'a>(
         &'a self,
         account: &'a str,
@@ -164,13 +213,13 @@ impl CheckpointStore for MemoryStore {
     }
 }
 
-/// Checkpoints as JSON files under a directory: `<dir>/<account>/<trigger>.json`, with
-/// unusual characters in the account ID percent-encoded.
+/// Checkpoints as JSON files under a directory: `<dir>/<account>/<name>.json`, with unusual
+/// characters in the account ID and the checkpoint name percent-encoded.
 ///
 /// Saves are atomic and durable: the JSON is written to a temporary file in the same
 /// directory, flushed to disk, renamed over the old file, and the directory is flushed too
 /// (where the platform allows). A crash leaves either the old or the new checkpoint.
-/// Several processes must not poll the same (account, trigger) with one directory.
+/// Several processes must not poll the same (account, list) with one directory.
 #[derive(Clone)]
 pub struct FileStore {
     dir: PathBuf,
@@ -359,6 +408,57 @@ mod tests {
             store.load("acc/1", "posting_created").await,
             Err(StoreError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn carried_over_is_behind_every_checkpoint() {
+        assert_eq!(Checkpoint::carried_over(Vec::new()), None);
+        let a = Checkpoint {
+            since: Timestamp(50),
+            seen: vec![("p1".into(), Timestamp(49)), ("p2".into(), Timestamp(50))],
+            floor: Some(Timestamp(10)),
+        };
+        let b = Checkpoint {
+            since: Timestamp(40),
+            seen: vec![("p0".into(), Timestamp(40)), ("p1".into(), Timestamp(49))],
+            floor: Some(Timestamp(20)),
+        };
+        // `a` decides what is created: p2 (seen by it only) is known, not handled; p0 (seen
+        // by the Updated trigger only) is neither.
+        let merged = Checkpoint::carried_over(vec![
+            (a.clone(), PollEmit::Created),
+            (b.clone(), PollEmit::Updated),
+        ])
+        .unwrap();
+        assert_eq!(
+            merged,
+            Checkpoint {
+                since: Timestamp(40),
+                seen: vec![
+                    ("p1".into(), Timestamp(49)),
+                    ("p2".into(), Timestamp(i64::MIN))
+                ],
+                floor: Some(Timestamp(10)),
+            }
+        );
+        // Without a Created trigger, every ID seen is known.
+        let merged = Checkpoint::carried_over(vec![
+            (a.clone(), PollEmit::Updated),
+            (b.clone(), PollEmit::Updated),
+        ])
+        .unwrap();
+        assert_eq!(merged.seen.len(), 3);
+        let no_floor = Checkpoint::new(Timestamp(60));
+        assert_eq!(
+            Checkpoint::carried_over(vec![(a, PollEmit::All), (no_floor, PollEmit::All)])
+                .unwrap()
+                .floor,
+            None
+        );
+        assert_eq!(
+            Checkpoint::carried_over(vec![(b.clone(), PollEmit::Created)]),
+            Some(b)
+        );
     }
 
     #[tokio::test]

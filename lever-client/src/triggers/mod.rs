@@ -8,7 +8,8 @@
 //!   [`Dispatcher::dispatch_webhook`] (or the `axum` route in
 //!   [`webhooks`](crate::webhooks)), and polled items through a [`Poller`].
 //! * A [`Poller`] polls list actions for one connected account and keeps its progress in a
-//!   [`CheckpointStore`] ([`FileStore`] on one machine, your database on many).
+//!   [`CheckpointStore`] ([`FileStore`] on one machine, your database on many), one
+//!   checkpoint per polled list, shared by the triggers on it.
 //!
 //! Every [`TriggerEvent`] is delivered **at least once**: make handlers idempotent with
 //! [`TriggerEvent::dedup_key`].
@@ -25,6 +26,6 @@ pub use dispatch::{DispatchError, DispatchOutcome, Dispatcher, HandlerError, Han
 pub use event::{trigger_name, TriggerEvent, TriggerPayload};
 pub use poller::{
     PollError, PollReport, PollStats, Poller, DEFAULT_MAX_BACKOFF, DEFAULT_OVERLAP,
-    DEFAULT_PAGE_SIZE,
+    DEFAULT_PAGE_SIZE, DEFAULT_POLL_MAX_PAGES,
 };
 pub use source::{PollEmit, PollRule, TriggerSource, UnknownTrigger};

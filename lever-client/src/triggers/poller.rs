@@ -6,12 +6,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::join_all;
 use serde_json::Value;
 
 use super::checkpoint::{Checkpoint, CheckpointStore, StoreError};
 use super::dispatch::{DispatchError, Dispatcher};
 use super::source::{PollEmit, PollRule};
 use super::{Trigger, TriggerEvent};
+use crate::pagination::PageGuard;
 use crate::{Client, Method, Timestamp};
 
 /// The default overlap: each poll asks again for the last second before the checkpoint.
@@ -23,39 +25,51 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The default cap on the back-off after failed polls: 5 minutes.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
-/// The most pages one poll follows (a guard against a server that never ends a list).
-const MAX_PAGES: usize = 10_000;
+/// The default cap on the pages one poll of a list follows (a guard against a server that
+/// never ends a list): 10 000 pages, a million changes in one polled window at the default
+/// page size.
+pub const DEFAULT_POLL_MAX_PAGES: usize = 10_000;
 
 /// Polls list actions for the triggers Lever has no webhook for (see
 /// [`TriggerSource::poll`](super::TriggerSource::poll)), for one connected account, and
 /// dispatches each new or changed item to a [`Dispatcher`].
 ///
-/// Each trigger has its own [`Checkpoint`] in a [`CheckpointStore`], keyed by (account,
-/// trigger name). One poll of a trigger:
+/// Triggers that poll the **same list** ("Posting Created" and "Posting Updated" both poll
+/// `/postings` by `updatedAt`) are polled together: one fetch per poll, each item classified
+/// once for all of them, and one [`Checkpoint`] in the [`CheckpointStore`], keyed by
+/// (account, [`PollRule::checkpoint_name`]). So an item changed while a handler runs cannot
+/// be "created" for one trigger and "already known" for another: every version of an item is
+/// either the one that created it or an update. One poll of a list:
 ///
-/// 1. loads the checkpoint. With none saved, it starts from **now** (or the time given to
-///    [`Poller::start_at`]) and saves that checkpoint first: changes made before the poller
+/// 1. loads the checkpoint. With none saved, it carries over the per-trigger checkpoints of
+///    older versions (the earliest of them), or else starts from **now** (or the time given to
+///    [`Poller::start_at`]), and saves that checkpoint first: changes made before the poller
 ///    first ran never fire;
 /// 2. lists the rule's path with `since = checkpoint.since - overlap` in the rule's `since`
 ///    query parameter (e.g. `updated_at_start`) plus the rule's fixed query, following `next`
-///    through the `offset` parameter until `hasNext` is false, one page at a time;
+///    through the `offset` parameter until `hasNext` is false, one page at a time. A `next`
+///    token that repeats, or more than [`Poller::max_pages`] pages, fails the poll with
+///    [`PollError::Api`] ([`Error::Pagination`](crate::Error::Pagination)) before anything is
+///    dispatched: a partial list would move the checkpoint past items never fetched;
 /// 3. drops items already handled (same ID and cursor value, e.g. `updatedAt`), and classifies
 ///    the rest: **created** when the item's created field (e.g. `createdAt`) falls in the
 ///    polled window and the item was not seen before, **updated** otherwise. `Created` rules
 ///    fire for created items, `Updated` rules for updated ones, `All` rules for every item;
-/// 4. dispatches the items in cursor order, and records each one in the checkpoint **after**
-///    its handlers succeeded. When a handler fails, the poll stops there: the checkpoint keeps
-///    its `since`, so the item is fetched and dispatched again on the next poll (the items
-///    handled before it are remembered and not repeated). A crash between a handler and the
-///    save delivers that item again: delivery is at least once, never lost;
+/// 4. dispatches the items in cursor order (to all the triggers an item fires, concurrently),
+///    and records each one in the checkpoint **after** its handlers succeeded. When a handler
+///    fails, the poll of the list stops there, for all its triggers: the checkpoint keeps its
+///    `since`, so the item is fetched and dispatched again on the next poll (to every trigger
+///    it fires; the items handled before it are remembered and not repeated). A crash between
+///    a handler and the save delivers that item again: delivery is at least once, never lost;
 /// 5. advances `since` to the largest cursor value handled and keeps the IDs seen within the
 ///    overlap, so the overlap does not cause duplicates.
 ///
 /// The overlap (default [`DEFAULT_OVERLAP`]) must cover clock skew and the time an item takes
-/// to show up in Lever's list after it changed, and the time a poll takes. A created item that
-/// is also updated before the next poll fires `Created` only; several updates between two
-/// polls fire `Updated` once. Respect Lever's rate limit (10 requests/s per key) when choosing
-/// the interval: each trigger costs at least one request per poll.
+/// to show up in Lever's list after it changed, and the time a poll's listing takes (changes
+/// made while handlers run need no overlap: they are newer than everything listed). A created
+/// item that is also updated before the next poll fires `Created` only; several updates
+/// between two polls fire `Updated` once. Respect Lever's rate limit (10 requests/s per key)
+/// when choosing the interval: each polled list costs at least one request per poll.
 ///
 /// ```no_run
 /// # async fn demo(client: lever_client::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -92,6 +106,7 @@ pub struct Poller {
     overlap: Duration,
     start_at: Option<Timestamp>,
     page_size: u32,
+    max_pages: usize,
     max_backoff: Duration,
 }
 
@@ -107,6 +122,7 @@ impl fmt::Debug for Poller {
             .field("overlap", &self.overlap)
             .field("start_at", &self.start_at)
             .field("page_size", &self.page_size)
+            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +146,7 @@ impl Poller {
             overlap: DEFAULT_OVERLAP,
             start_at: None,
             page_size: DEFAULT_PAGE_SIZE,
+            max_pages: DEFAULT_POLL_MAX_PAGES,
             max_backoff: DEFAULT_MAX_BACKOFF,
         }
     }
@@ -168,6 +185,14 @@ impl Poller {
         self
     }
 
+    /// The most pages one poll of a list follows, at least 1 (default
+    /// [`DEFAULT_POLL_MAX_PAGES`]). A list that goes on fails the poll, which then retries
+    /// from the same checkpoint.
+    pub fn max_pages(mut self, max: usize) -> Self {
+        self.max_pages = max.max(1);
+        self
+    }
+
     /// The longest back-off [`Poller::run`] waits after failed polls (default
     /// [`DEFAULT_MAX_BACKOFF`]).
     pub fn max_backoff(mut self, max: Duration) -> Self {
@@ -185,23 +210,58 @@ impl Poller {
         self.rules.iter().map(|(t, _)| *t).collect()
     }
 
-    /// Polls every trigger once, in the order they were added. A failing trigger does not
-    /// stop the others.
+    /// The name of the checkpoint that holds `trigger`'s progress (shared by every trigger on
+    /// the same list), or `None` if this poller does not poll it.
+    pub fn checkpoint_name(&self, trigger: Trigger) -> Option<String> {
+        self.rules
+            .iter()
+            .find(|(t, _)| *t == trigger)
+            .map(|(_, rule)| rule.checkpoint_name())
+    }
+
+    /// Polls every list once, in the order their first triggers were added, and reports per
+    /// trigger, in the order the triggers were added. A failing list does not stop the others.
     pub async fn poll_once(&self) -> PollReport {
         let mut results = Vec::with_capacity(self.rules.len());
-        for (trigger, rule) in &self.rules {
-            let result = self.poll_rule(*trigger, rule).await;
-            results.push((*trigger, result));
+        for list in self.lists() {
+            results.extend(self.poll_list(&list).await);
         }
+        results.sort_by_key(|(trigger, _)| self.rules.iter().position(|(t, _)| t == trigger));
         PollReport { results }
     }
 
-    /// Polls one trigger once.
+    /// Polls `trigger`'s list once. The other triggers on that list fire too (an item is
+    /// classified once for all of them); their results are not returned.
     pub async fn poll_trigger(&self, trigger: Trigger) -> Result<PollStats, PollError> {
-        match self.rules.iter().find(|(t, _)| *t == trigger) {
-            Some((trigger, rule)) => self.poll_rule(*trigger, rule).await,
-            None => Err(PollError::NotPolled(trigger)),
+        let list = self
+            .lists()
+            .into_iter()
+            .find(|list| list.triggers.iter().any(|(t, _)| *t == trigger));
+        let Some(list) = list else {
+            return Err(PollError::NotPolled(trigger));
+        };
+        self.poll_list(&list)
+            .await
+            .into_iter()
+            .find(|(t, _)| *t == trigger)
+            .map_or(Err(PollError::NotPolled(trigger)), |(_, result)| result)
+    }
+
+    /// The polled lists, each with its triggers, in the order they were added.
+    fn lists(&self) -> Vec<PolledList<'_>> {
+        let mut lists: Vec<PolledList<'_>> = Vec::new();
+        for (trigger, rule) in &self.rules {
+            let checkpoint = rule.checkpoint_name();
+            match lists.iter_mut().find(|list| list.checkpoint == checkpoint) {
+                Some(list) => list.triggers.push((*trigger, rule.emit)),
+                None => lists.push(PolledList {
+                    checkpoint,
+                    rule,
+                    triggers: vec![(*trigger, rule.emit)],
+                }),
+            }
         }
+        lists
     }
 
     /// Polls every `interval` until `shutdown` completes (e.g.
@@ -264,17 +324,55 @@ impl Poller {
         tracing::debug!(account = %self.account, "poller stopped");
     }
 
-    async fn poll_rule(&self, trigger: Trigger, rule: &PollRule) -> Result<PollStats, PollError> {
-        let name = trigger.name();
-        let account = self.account.as_str();
-        let mut cp = match self.store.load(account, name).await? {
-            Some(cp) => cp,
-            None => {
-                let cp = Checkpoint::starting_at(self.start_at.unwrap_or_else(Timestamp::now));
-                self.store.save(account, name, &cp).await?;
-                cp
-            }
+    /// Polls one list and splits the outcome per trigger.
+    async fn poll_list(
+        &self,
+        list: &PolledList<'_>,
+    ) -> Vec<(Trigger, Result<PollStats, PollError>)> {
+        let mut tally = Tally {
+            stats: PollStats {
+                pages: 0,
+                fetched: 0,
+                dispatched: 0,
+                skipped: 0,
+                duplicates: 0,
+                out_of_window: 0,
+                malformed: 0,
+                since: Timestamp(0),
+            },
+            fired: vec![(0, 0); list.triggers.len()],
         };
+        let outcome = self.walk_list(list, &mut tally).await;
+        tally.per_trigger(list, outcome)
+    }
+
+    /// The checkpoint of `list`: the saved one; else one carried over from the per-trigger
+    /// checkpoints older versions kept; else a new one at the start time. Saved before it is
+    /// used, so the start time holds even if the first poll fails.
+    async fn load_checkpoint(&self, list: &PolledList<'_>) -> Result<Checkpoint, StoreError> {
+        let account = self.account.as_str();
+        if let Some(cp) = self.store.load(account, &list.checkpoint).await? {
+            return Ok(cp);
+        }
+        let mut legacy = Vec::new();
+        for (trigger, emit) in &list.triggers {
+            if let Some(cp) = self.store.load(account, trigger.name()).await? {
+                legacy.push((cp, *emit));
+            }
+        }
+        let cp = Checkpoint::carried_over(legacy).unwrap_or_else(|| {
+            Checkpoint::starting_at(self.start_at.unwrap_or_else(Timestamp::now))
+        });
+        self.store.save(account, &list.checkpoint, &cp).await?;
+        Ok(cp)
+    }
+
+    async fn walk_list(&self, list: &PolledList<'_>, tally: &mut Tally) -> Result<(), ListFailure> {
+        let name = list.checkpoint.as_str();
+        let account = self.account.as_str();
+        let rule = list.rule;
+        let mut cp = self.load_checkpoint(list).await.map_err(PollError::from)?;
+        tally.stats.since = cp.since;
         let overlap = i64::try_from(self.overlap.as_millis()).unwrap_or(i64::MAX);
         let mut window_start = cp.since.as_millis().saturating_sub(overlap);
         if let Some(floor) = cp.floor {
@@ -282,64 +380,62 @@ impl Poller {
         }
         let window_start = Timestamp(window_start.max(0));
 
-        let mut stats = PollStats {
-            pages: 0,
-            fetched: 0,
-            dispatched: 0,
-            skipped: 0,
-            duplicates: 0,
-            out_of_window: 0,
-            malformed: 0,
-            since: cp.since,
-        };
         let seen: HashSet<(&str, Timestamp)> =
             cp.seen.iter().map(|(id, t)| (id.as_str(), *t)).collect();
-        let mut fresh = self.fetch(rule, window_start, &seen, &mut stats).await?;
+        let mut fresh = self
+            .fetch(rule, window_start, &seen, &mut tally.stats)
+            .await?;
         drop(seen);
         fresh.sort_by(|a, b| (a.cursor, &a.id).cmp(&(b.cursor, &b.id)));
 
         // Every ID handled before (in the checkpoint's boundary set) or in this poll: such an
-        // item is not new, whatever its created field says.
+        // item is not new, whatever its created field says. One checkpoint for all the
+        // triggers of the list is what makes this true for each of them.
         let mut known: HashSet<String> = cp.seen.iter().map(|(id, _)| id.clone()).collect();
         let since_before = cp.since;
         let mut unsaved = false;
         for item in fresh {
             let created =
                 item.created.is_some_and(|c| c >= window_start) && !known.contains(&item.id);
-            let emit = match rule.emit {
-                PollEmit::All => true,
-                PollEmit::Created => created,
-                PollEmit::Updated => !created,
-            };
-            if emit {
-                let event = TriggerEvent::polled(
-                    trigger,
-                    account,
-                    item.value,
-                    item.id.clone(),
-                    item.cursor,
-                );
-                if let Err(source) = self.dispatcher.dispatch(event).await {
-                    if unsaved {
-                        self.store.save(account, name, &cp).await?;
-                    }
-                    return Err(PollError::Handler {
-                        trigger,
-                        id: item.id,
-                        cursor: item.cursor,
-                        source,
-                    });
-                }
-                stats.dispatched += 1;
+            let kind = if created {
+                PollEmit::Created
             } else {
-                stats.skipped += 1;
+                PollEmit::Updated
+            };
+            let fires: Vec<bool> = list
+                .triggers
+                .iter()
+                .map(|(_, emit)| *emit == PollEmit::All || *emit == kind)
+                .collect();
+            let emitted = fires.contains(&true);
+            if emitted {
+                let failures = self.dispatch_item(list, &fires, &item).await;
+                if !failures.is_empty() {
+                    if unsaved {
+                        self.store
+                            .save(account, name, &cp)
+                            .await
+                            .map_err(PollError::from)?;
+                    }
+                    return Err(ListFailure::Handlers(failures));
+                }
+            }
+            for (count, fired) in tally.fired.iter_mut().zip(&fires) {
+                if *fired {
+                    count.0 += 1;
+                } else {
+                    count.1 += 1;
+                }
             }
             // Record the item; `since` stays put until the whole poll succeeded, so an item
             // whose handler fails is classified the same way when it is retried.
             known.insert(item.id.clone());
             cp.seen.push((item.id, item.cursor));
-            if emit {
-                self.store.save(account, name, &cp).await?;
+            if emitted {
+                self.store
+                    .save(account, name, &cp)
+                    .await
+                    .map_err(PollError::from)?;
                 unsaved = false;
             } else {
                 unsaved = true;
@@ -357,10 +453,52 @@ impl Poller {
         cp.seen.sort();
         cp.seen.dedup();
         if unsaved || cp.seen.len() != before {
-            self.store.save(account, name, &cp).await?;
+            self.store
+                .save(account, name, &cp)
+                .await
+                .map_err(PollError::from)?;
         }
-        stats.since = cp.since;
-        Ok(stats)
+        tally.stats.since = cp.since;
+        Ok(())
+    }
+
+    /// Dispatches `item` to each trigger of `list` it fires, concurrently; returns one
+    /// [`PollError::Handler`] per trigger whose handlers failed.
+    async fn dispatch_item(
+        &self,
+        list: &PolledList<'_>,
+        fires: &[bool],
+        item: &Polled,
+    ) -> Vec<(Trigger, PollError)> {
+        let dispatches = list
+            .triggers
+            .iter()
+            .zip(fires)
+            .filter(|(_, fires)| **fires)
+            .map(|((trigger, _), _)| {
+                let event = TriggerEvent::polled(
+                    *trigger,
+                    self.account.as_str(),
+                    item.value.clone(),
+                    item.id.clone(),
+                    item.cursor,
+                );
+                async move { (*trigger, self.dispatcher.dispatch(event).await) }
+            });
+        join_all(dispatches)
+            .await
+            .into_iter()
+            .filter_map(|(trigger, result)| {
+                let source = result.err()?;
+                let error = PollError::Handler {
+                    trigger,
+                    id: item.id.clone(),
+                    cursor: item.cursor,
+                    source,
+                };
+                Some((trigger, error))
+            })
+            .collect()
     }
 
     /// Lists every page of the rule's window; returns the items not seen before.
@@ -374,6 +512,7 @@ impl Poller {
         let mut fresh = Vec::new();
         let mut in_this_poll: HashSet<(String, Timestamp)> = HashSet::new();
         let mut offset: Option<String> = None;
+        let mut pages = PageGuard::new(rule.path, self.max_pages, None);
         loop {
             let mut request = self.client.request(Method::GET, rule.path);
             for (key, value) in rule.query {
@@ -390,11 +529,15 @@ impl Poller {
                 source,
             })?;
             stats.pages += 1;
-            let page = Page::from_value(body).map_err(|message| PollError::BadResponse {
+            let Page {
+                data,
+                has_next,
+                next,
+            } = Page::from_value(body).map_err(|message| PollError::BadResponse {
                 path: rule.path,
                 message,
             })?;
-            for value in page.data {
+            for value in data {
                 stats.fetched += 1;
                 let Some(item) = Polled::read(value, rule) else {
                     stats.malformed += 1;
@@ -417,25 +560,100 @@ impl Poller {
                 }
                 fresh.push(item);
             }
-            match (page.has_next, page.next) {
-                (true, Some(next)) if offset.as_deref() != Some(next.as_str()) => {
-                    if stats.pages >= MAX_PAGES {
-                        tracing::warn!(path = rule.path, "too many pages: stopping this poll");
-                        break;
-                    }
-                    offset = Some(next);
-                }
-                (true, _) => {
-                    tracing::warn!(
-                        path = rule.path,
-                        "hasNext without a new next token: stopping"
-                    );
-                    break;
-                }
-                (false, _) => break,
+            let follow =
+                pages
+                    .next(has_next, next.as_deref())
+                    .map_err(|source| PollError::Api {
+                        path: rule.path,
+                        source,
+                    })?;
+            match follow {
+                Some(token) => offset = Some(token.to_owned()),
+                None => break,
             }
         }
         Ok(fresh)
+    }
+}
+
+/// The triggers that poll one list: fetched once per poll, each item classified once for all.
+struct PolledList<'a> {
+    /// The list's checkpoint name ([`PollRule::checkpoint_name`]).
+    checkpoint: String,
+    /// The first rule added for the list (all its rules fetch and classify alike).
+    rule: &'a PollRule,
+    /// The triggers, in the order they were added, with the items each fires for.
+    triggers: Vec<(Trigger, PollEmit)>,
+}
+
+/// What one poll of a list did so far.
+struct Tally {
+    /// The list's figures (`dispatched` and `skipped` are per trigger, in `fired`).
+    stats: PollStats,
+    /// Per trigger of the list: (dispatched, skipped).
+    fired: Vec<(usize, usize)>,
+}
+
+/// Why the poll of a list stopped.
+enum ListFailure {
+    /// Listing or the checkpoint store failed: nothing more could be done for any trigger.
+    List(PollError),
+    /// The handlers of these triggers failed for one item.
+    Handlers(Vec<(Trigger, PollError)>),
+}
+
+impl From<PollError> for ListFailure {
+    fn from(e: PollError) -> Self {
+        ListFailure::List(e)
+    }
+}
+
+impl Tally {
+    /// One result per trigger of `list`: its own figures, its own error, or
+    /// [`PollError::SharedList`] when another trigger's error stopped the list.
+    fn per_trigger(
+        self,
+        list: &PolledList<'_>,
+        outcome: Result<(), ListFailure>,
+    ) -> Vec<(Trigger, Result<PollStats, PollError>)> {
+        let mut errors = match outcome {
+            Ok(()) => {
+                return list
+                    .triggers
+                    .iter()
+                    .zip(self.fired)
+                    .map(|((trigger, _), (dispatched, skipped))| {
+                        let stats = PollStats {
+                            dispatched,
+                            skipped,
+                            ..self.stats.clone()
+                        };
+                        (*trigger, Ok(stats))
+                    })
+                    .collect();
+            }
+            Err(ListFailure::Handlers(errors)) => errors,
+            Err(ListFailure::List(error)) => list
+                .triggers
+                .first()
+                .map(|(trigger, _)| vec![(*trigger, error)])
+                .unwrap_or_default(),
+        };
+        let reported_with = errors.first().map(|(trigger, _)| *trigger);
+        list.triggers
+            .iter()
+            .map(|(trigger, _)| {
+                let error = match errors.iter().position(|(t, _)| t == trigger) {
+                    Some(i) => errors.swap_remove(i).1,
+                    None => PollError::SharedList {
+                        trigger: *trigger,
+                        list: list.checkpoint.clone(),
+                        reported_with: reported_with.unwrap_or(*trigger),
+                    },
+                };
+                (*trigger, Err(error))
+            })
+            .collect()
     }
 }
 
@@ -514,7 +732,8 @@ fn timestamp(value: &Value, field: &str) -> Option<Timestamp> {
         .and_then(|v| <Timestamp as serde::Deserialize>::deserialize(v).ok())
 }
 
-/// What one poll of one trigger did.
+/// What one poll did for one trigger. `dispatched` and `skipped` are the trigger's own; the
+/// other figures are those of the list it shares with the other triggers on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PollStats {
@@ -602,6 +821,19 @@ pub enum PollError {
     /// Loading or saving the checkpoint failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The list this trigger shares with others (see [`PollRule::checkpoint_name`]) stopped
+    /// because of the error reported for `reported_with`; this trigger's items after that
+    /// point are dispatched on the next poll.
+    #[error("polling `{}` stopped with its list {list}: see the error for `{}`",
+        .trigger.name(), .reported_with.name())]
+    SharedList {
+        /// This trigger.
+        trigger: Trigger,
+        /// The list's checkpoint name.
+        list: String,
+        /// The trigger whose result holds the error.
+        reported_with: Trigger,
+    },
     /// A handler failed; the item is dispatched again on the next poll.
     #[error("handling {id} (cursor {cursor}) for `{}` failed: {source}", .trigger.name())]
     Handler {
