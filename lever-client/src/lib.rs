@@ -47,6 +47,8 @@ mod rate_limit;
 mod raw;
 mod retry;
 mod secret;
+#[cfg(test)]
+mod settings_strategies;
 mod types;
 
 #[doc(hidden)]

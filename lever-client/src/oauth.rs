@@ -112,9 +112,11 @@ impl OAuthCredentials {
         self
     }
 
-    /// Sets the access token to expire `d` from now.
+    /// Sets the access token to expire `d` from now. A `d` beyond what the system clock can
+    /// represent leaves the expiry unknown (`None`), as for a token that never expires.
     pub fn expires_in(mut self, d: Duration) -> Self {
-        self.expires_at = Some(SystemTime::now() + d);
+        // `checked_add`: `SystemTime + Duration` panics on overflow.
+        self.expires_at = SystemTime::now().checked_add(d);
         self
     }
 
