@@ -95,7 +95,8 @@ impl RateLimit {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let rate = self.requests_per_second;
         // NaN and negative infinity are refused by `is_finite`.
-        let rate_ok = self.is_disabled() || (rate.is_finite() && rate >= Self::MIN_REQUESTS_PER_SECOND);
+        let rate_ok =
+            self.is_disabled() || (rate.is_finite() && rate >= Self::MIN_REQUESTS_PER_SECOND);
         if !rate_ok || self.burst == 0 {
             return Err(Error::Config(format!(
                 "invalid rate limit {self:?}: requests_per_second must be finite and at least \

@@ -35,7 +35,11 @@ fn hostile_f64() -> impl Strategy<Value = f64> {
 fn hostile_duration() -> impl Strategy<Value = Duration> {
     prop_oneof![
         (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n)),
-        prop::sample::select(vec![Duration::ZERO, Duration::MAX, Duration::from_millis(200)]),
+        prop::sample::select(vec![
+            Duration::ZERO,
+            Duration::MAX,
+            Duration::from_millis(200)
+        ]),
     ]
 }
 
@@ -75,7 +79,14 @@ proptest! {
 /// panicked.
 #[test]
 fn vanishing_rates_are_refused() {
-    for rate in [1e-20, f64::MIN_POSITIVE, f64::from_bits(1), f64::NAN, -1.0, 0.0] {
+    for rate in [
+        1e-20,
+        f64::MIN_POSITIVE,
+        f64::from_bits(1),
+        f64::NAN,
+        -1.0,
+        0.0,
+    ] {
         let e = Client::builder()
             .api_key("k")
             .rate_limit(RateLimit::new(rate, 1))
@@ -89,7 +100,10 @@ fn vanishing_rates_are_refused() {
 #[tokio::test]
 async fn extreme_accepted_settings_still_work() {
     let s = Scripted::new();
-    s.on("/v1/ok", vec![Reply::json(200, json!({"data": {"ok": true}}))]);
+    s.on(
+        "/v1/ok",
+        vec![Reply::json(200, json!({"data": {"ok": true}}))],
+    );
     let base = s.start().await;
     let client = Client::builder()
         .api_key("k")
