@@ -410,6 +410,9 @@ impl Client {
                     break Err(Error::from_response(status, &bytes));
                 }
                 Err(e) => {
+                    // The URL's query may hold personal data (`?email=...`): keep it out of
+                    // the error and the logs.
+                    let e = e.without_url();
                     if can_retry && retry::should_retry_transport(method, &e) {
                         failures += 1;
                         let delay = retry::backoff(&inner.retry, failures);
@@ -533,7 +536,10 @@ mod tests {
                 })
                 .build()
                 .unwrap_err();
-            assert!(matches!(e, Error::Config(_)), "{max_attempts} {jitter}: {e}");
+            assert!(
+                matches!(e, Error::Config(_)),
+                "{max_attempts} {jitter}: {e}"
+            );
         }
     }
 }

@@ -41,7 +41,7 @@ extern crate self as lever_client;
 mod auth;
 mod client;
 mod config;
-mod error;
+pub mod error;
 pub mod oauth;
 mod rate_limit;
 mod raw;

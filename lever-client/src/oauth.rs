@@ -380,10 +380,29 @@ pub async fn exchange_code(params: &CodeExchange) -> Result<TokenPair, Error> {
     .await
 }
 
+/// The OAuth `error` codes shown in an error's `Display` (RFC 6749 §4.1.2.1 and §5.2, RFC 6750
+/// §3.1): a fixed vocabulary, so never a token. Any other code is treated like the
+/// description.
+const STANDARD_ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "unsupported_response_type",
+    "server_error",
+    "temporarily_unavailable",
+    "invalid_token",
+    "insufficient_scope",
+];
+
 /// POSTs a form to a token endpoint and decodes the token response.
 ///
-/// Errors never include the response body verbatim (it may hold tokens), only the
-/// `error`/`error_description` (or `code`/`message`) fields.
+/// Errors never show the response body (it may hold tokens): their `Display` names the status
+/// and a standard OAuth `error` code; the `error`/`error_description` (or `code`/`message`)
+/// fields are kept only behind [`Error::sensitive_detail`].
 pub(crate) async fn token_request(
     http: &reqwest::Client,
     token_url: &str,
@@ -432,8 +451,18 @@ pub(crate) async fn token_request(
         source: Some(Box::new(e)),
     })?;
     if !status.is_success() {
-        let detail = serde_json::from_slice::<TokenError>(&bytes)
-            .ok()
+        let parsed = serde_json::from_slice::<TokenError>(&bytes).ok();
+        let code = parsed
+            .as_ref()
+            .and_then(|e| e.error.as_deref())
+            .filter(|c| STANDARD_ERROR_CODES.contains(c));
+        let message = match code {
+            Some(c) => format!("token endpoint returned {status} ({c})"),
+            None => format!("token endpoint returned {status}"),
+        };
+        // The description (and an unusual code) may echo a token: only behind the sensitive
+        // accessor.
+        let detail = parsed
             .map(|e| {
                 [e.error, e.error_description]
                     .into_iter()
@@ -442,10 +471,7 @@ pub(crate) async fn token_request(
                     .join(": ")
             })
             .filter(|s| !s.is_empty());
-        return Err(Error::auth(match detail {
-            Some(d) => format!("token endpoint returned {status}: {d}"),
-            None => format!("token endpoint returned {status}"),
-        }));
+        return Err(Error::auth_withholding(message, detail));
     }
     let t: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
         // Only the position and category: the body may contain tokens.
