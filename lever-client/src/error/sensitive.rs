@@ -12,7 +12,8 @@ use std::fmt;
 pub struct SensitiveDetail(String);
 
 impl SensitiveDetail {
-    pub(crate) fn new(text: impl Into<String>) -> Self {
+    /// Wraps text (e.g. to build an [`Error`](crate::Error) in a test double).
+    pub fn new(text: impl Into<String>) -> Self {
         SensitiveDetail(text.into())
     }
 
