@@ -96,15 +96,13 @@ pub fn encode_path_segment(s: &str) -> String {
     }
 }
 
-/// Decodes a JSON body as `T`, with the JSON path and a body snippet on failure.
+/// Decodes a JSON body as `T`; on failure an [`Error::Decode`] with the JSON path (the
+/// decoder's message and a body snippet only in its sensitive detail).
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| Error::decode(e, body))?;
-    de.end().map_err(|e| Error::Decode {
-        path: ".".into(),
-        message: e.to_string(),
-        snippet: crate::error::snippet(body),
-    })?;
+    de.end()
+        .map_err(|e| Error::decode_at(".".into(), &e, body))?;
     Ok(value)
 }
 
@@ -277,12 +275,25 @@ mod tests {
             items: Vec<Item>,
         }
         let e = decode::<DataEnvelope<Items>>(body).unwrap_err();
-        let Error::Decode { path, snippet, .. } = &e else {
+        let Error::Decode { path, found, .. } = &e else {
             panic!("{e:?}")
         };
         assert_eq!(path, "data.items[1].n");
-        assert!(snippet.starts_with("{\"data\""));
-        assert!(e.to_string().contains("data.items[1].n"));
-        assert!(decode::<serde_json::Value>(b"{} trailing").is_err());
+        assert_eq!(
+            *found,
+            crate::error::Found::WrongKind(crate::error::JsonKind::String)
+        );
+        assert_eq!(
+            e.to_string(),
+            "could not decode the response at data.items[1].n: expected i64, found a string"
+        );
+        let detail = e.sensitive_detail().unwrap_or_default();
+        assert!(detail.contains("\"two\""), "{detail}");
+        assert!(detail.contains("(body: {\"data\""), "{detail}");
+        let e = decode::<serde_json::Value>(b"{} trailing").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "could not decode the response at .: expected valid JSON, found text that is not JSON"
+        );
     }
 }

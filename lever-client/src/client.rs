@@ -187,17 +187,9 @@ impl ClientBuilder {
                 .unwrap_or(self.environment.base_url()),
         )?;
         let rl = self.rate_limit;
-        if rl.requests_per_second.is_nan() || rl.requests_per_second <= 0.0 || rl.burst == 0 {
-            return Err(Error::Config(format!(
-                "invalid rate limit {rl:?}: requests_per_second must be > 0 and burst ≥ 1"
-            )));
-        }
-        let mut retry = self.retry;
-        retry.max_attempts = retry.max_attempts.max(1);
-        if retry.jitter.is_nan() {
-            retry.jitter = 0.0;
-        }
-        retry.jitter = retry.jitter.clamp(0.0, 1.0);
+        rl.validate()?;
+        let retry = self.retry;
+        retry.validate()?;
 
         let auth = match self.credentials {
             None => {
@@ -420,6 +412,9 @@ impl Client {
                     break Err(Error::from_response(status, &bytes));
                 }
                 Err(e) => {
+                    // The URL's query may hold personal data (`?email=...`): keep it out of
+                    // the error and the logs.
+                    let e = e.without_url();
                     if can_retry && retry::should_retry_transport(method, &e) {
                         failures += 1;
                         let delay = retry::backoff(&inner.retry, failures);
@@ -526,5 +521,27 @@ mod tests {
             .no_rate_limit()
             .build()
             .is_ok());
+        // These used to be clamped silently; a setting that cannot mean anything is refused.
+        for (max_attempts, jitter) in [
+            (0, 0.5),
+            (4, f64::NAN),
+            (4, -0.1),
+            (4, 1.5),
+            (4, f64::INFINITY),
+        ] {
+            let e = Client::builder()
+                .api_key("k")
+                .retry(RetryPolicy {
+                    max_attempts,
+                    jitter,
+                    ..RetryPolicy::default()
+                })
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(e, Error::Config(_)),
+                "{max_attempts} {jitter}: {e}"
+            );
+        }
     }
 }

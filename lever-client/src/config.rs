@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::error::Error;
+
 /// A Lever environment: where the API, the OAuth endpoints and the token audience live.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -53,13 +55,18 @@ impl Environment {
 /// default matches, so a busy program waits instead of collecting 429s.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateLimit {
-    /// Steady-state requests per second (must be > 0; `f64::INFINITY` disables the limit).
+    /// Steady-state requests per second: at least [`RateLimit::MIN_REQUESTS_PER_SECOND`] and
+    /// finite, or `f64::INFINITY` to disable the limit.
     pub requests_per_second: f64,
     /// How many requests may be sent at once after a quiet period (must be ≥ 1).
     pub burst: u32,
 }
 
 impl RateLimit {
+    /// The smallest accepted rate: one request a day. A slower limit is almost certainly a
+    /// unit mistake, and its waits would outgrow any timer.
+    pub const MIN_REQUESTS_PER_SECOND: f64 = 1.0 / 86_400.0;
+
     /// A limit of `requests_per_second` with bursts of `burst`.
     pub fn new(requests_per_second: f64, burst: u32) -> Self {
         RateLimit {
@@ -82,6 +89,25 @@ impl RateLimit {
     }
 }
 
+impl RateLimit {
+    /// Checks what the limiter's arithmetic relies on (see the field docs); the builder calls
+    /// this so that a bad limit is an [`Error::Config`], not a panic on the second request.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let rate = self.requests_per_second;
+        // NaN and negative infinity are refused by `is_finite`.
+        let rate_ok =
+            self.is_disabled() || (rate.is_finite() && rate >= Self::MIN_REQUESTS_PER_SECOND);
+        if !rate_ok || self.burst == 0 {
+            return Err(Error::Config(format!(
+                "invalid rate limit {self:?}: requests_per_second must be finite and at least \
+                 {} (one request a day), or infinite to disable the limit, and burst at least 1",
+                Self::MIN_REQUESTS_PER_SECOND
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Default for RateLimit {
     /// 10 requests per second, bursts of 20.
     fn default() -> Self {
@@ -97,13 +123,13 @@ impl Default for RateLimit {
 /// is randomised; a `Retry-After` or `X-RateLimit-Reset` header replaces it (still capped).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RetryPolicy {
-    /// Total attempts including the first (1 = never retry).
+    /// Total attempts including the first (at least 1; 1 = never retry).
     pub max_attempts: u32,
     /// Delay before the first retry.
     pub base_delay: Duration,
     /// Upper bound of any delay, including server-requested ones.
     pub max_delay: Duration,
-    /// Fraction (0.0–1.0) of each computed delay that is random.
+    /// Fraction (0.0–1.0, inclusive) of each computed delay that is random.
     pub jitter: f64,
 }
 
@@ -114,6 +140,23 @@ impl RetryPolicy {
             max_attempts: 1,
             ..RetryPolicy::default()
         }
+    }
+
+    /// Checks `max_attempts` and `jitter` (every `Duration` is accepted: delays are computed
+    /// with saturating arithmetic); the builder calls this.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.max_attempts == 0 {
+            return Err(Error::Config(
+                "invalid retry policy: max_attempts must be at least 1 (1 = never retry)".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err(Error::Config(format!(
+                "invalid retry policy: jitter must be between 0.0 and 1.0, not {}",
+                self.jitter
+            )));
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,14 @@
-//! The crate's single error type.
+//! The crate's single error type, and what it tells about a response without quoting it.
+
+mod describe;
+mod sensitive;
 
 use http::StatusCode;
+
+pub use describe::{Found, JsonKind};
+pub use sensitive::SensitiveDetail;
+
+use sensitive::Withheld;
 
 /// Boxed error used as the source of [`Error::Auth`].
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -10,43 +18,62 @@ pub(crate) const SNIPPET_LEN: usize = 200;
 
 /// Everything that can go wrong when talking to Lever.
 ///
-/// No variant ever contains an API key, access token, refresh token or client secret in its
-/// `Display` or `Debug` output.
+/// No variant ever shows, in its `Display` or `Debug` output (nor in those of its sources):
+/// an API key, access token, refresh token or client secret; a value from a response body
+/// (which would be a candidate's personal data); a request URL (whose query may hold an
+/// e-mail address). What a response said verbatim is kept only behind
+/// [`Error::sensitive_detail`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Lever answered with a non-success HTTP status.
     ///
     /// Lever's error body is `{"code": "...", "message": "..."}`; `code` is an open string
-    /// (e.g. `ResourceNotFound`). When the body is not such JSON, `message` holds a short
-    /// snippet of it.
-    #[error("Lever API error {status}{}{}", fmt_code(.code), fmt_message(.message))]
+    /// (e.g. `ResourceNotFound`). Any other body (HTML from a proxy, foreign JSON) is not
+    /// shown: `code` and `message` are `None` and the start of the body is in `detail`.
+    #[error("Lever API error {status}{}{}", fmt_code(.code), fmt_message(.message, .detail))]
     Api {
         /// The HTTP status.
         status: StatusCode,
         /// Lever's error code, if the body had one.
         code: Option<String>,
-        /// Lever's error message (or a snippet of a non-JSON body).
+        /// Lever's error message, if the body had one (a string).
         message: Option<String>,
+        /// The start of a body that is not Lever's error JSON (at most 200 characters). May
+        /// contain personal data: see [`Error::sensitive_detail`].
+        detail: Option<SensitiveDetail>,
     },
 
     /// A response body could not be decoded into the expected type.
-    #[error("cannot decode response at `{path}`: {message} (body: {snippet})")]
+    ///
+    /// `Display` reads like `could not decode the response at data[3].createdAt: expected a
+    /// millisecond timestamp (an integer or a numeric string), found a string with an invalid
+    /// value`: the path, what was expected, the kind of value found — never the value.
+    #[error("could not decode the response at {path}: expected {expected}, found {found}")]
     Decode {
-        /// JSON path of the failure, e.g. `data[2].createdAt` (`.` for the root).
+        /// JSON path of the failure, e.g. `data[2].createdAt` (`.` for the root). Keys that do
+        /// not look like field names (map keys such as e-mail addresses) show as `<key>`.
         path: String,
-        /// What serde said.
-        message: String,
-        /// The start of the body (at most 200 characters).
-        snippet: String,
+        /// What the decoder expected, in its own words (`u64`, `a sequence`, `the field
+        /// `id``...), or `a value of the expected type` when it did not say.
+        expected: String,
+        /// The kind of value found.
+        found: Found,
+        /// The decoder's message (which quotes the value) and the start of the body (at most
+        /// 200 characters). May contain personal data: see [`Error::sensitive_detail`].
+        detail: SensitiveDetail,
     },
 
     /// The request never got a complete HTTP response: connection failure, timeout, TLS...
+    /// (The request URL is removed: its query may hold personal data.)
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
 
     /// Authentication failed before Lever could answer: no usable credentials, or an OAuth
     /// token refresh or code exchange failed.
+    ///
+    /// A token endpoint's `error` code is shown when it is one of the standard OAuth codes; its
+    /// `error_description` (which may echo a token) only through [`Error::sensitive_detail`].
     #[error("authentication failed: {message}")]
     Auth {
         /// What went wrong (never contains a secret).
@@ -102,11 +129,14 @@ fn fmt_code(code: &Option<String>) -> String {
     code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
 }
 
-fn fmt_message(message: &Option<String>) -> String {
-    message
-        .as_ref()
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default()
+fn fmt_message(message: &Option<String>, detail: &Option<SensitiveDetail>) -> String {
+    match (message, detail) {
+        (Some(m), _) => format!(": {m}"),
+        (None, Some(_)) => {
+            ": the body is not in Lever's error format (see Error::sensitive_detail)".into()
+        }
+        (None, None) => String::new(),
+    }
 }
 
 impl Error {
@@ -131,6 +161,28 @@ impl Error {
     pub fn message(&self) -> Option<&str> {
         match self {
             Error::Api { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What the response said verbatim, when this error withholds it: the start of a body that
+    /// is not Lever's error JSON ([`Error::Api`]), the decoder's message and the start of the
+    /// body ([`Error::Decode`]), a token endpoint's error description ([`Error::OAuth`], [`Error::Auth`]).
+    ///
+    /// **Sensitive**: this text may contain candidates' personal data or secrets. It is meant
+    /// for debugging in places allowed to hold such data, not for ordinary logs or error
+    /// reports — which is why `Display` and `Debug` leave it out.
+    pub fn sensitive_detail(&self) -> Option<&str> {
+        match self {
+            Error::Api { detail, .. } => detail.as_ref().map(SensitiveDetail::expose),
+            Error::Decode { detail, .. } => Some(detail.expose()),
+            Error::OAuth { description, .. } => description.as_ref().map(|d| d.expose()),
+            Error::Auth {
+                source: Some(source),
+                ..
+            } => source
+                .downcast_ref::<Withheld>()
+                .map(|withheld| withheld.0.expose()),
             _ => None,
         }
     }
@@ -196,6 +248,15 @@ impl Error {
         }
     }
 
+    /// An [`Error::Auth`] whose message is safe to show and whose `detail` (e.g. an OAuth
+    /// `error_description`) is kept only for [`Error::sensitive_detail`].
+    pub(crate) fn auth_withholding(message: impl Into<String>, detail: Option<String>) -> Error {
+        Error::Auth {
+            message: message.into(),
+            source: detail.map(|d| Box::new(Withheld(SensitiveDetail::new(d))) as BoxError),
+        }
+    }
+
     /// Builds an [`Error::Api`] from a non-success response.
     pub(crate) fn from_response(status: StatusCode, body: &[u8]) -> Error {
         #[derive(serde::Deserialize)]
@@ -205,20 +266,26 @@ impl Error {
             #[serde(default)]
             message: Option<serde_json::Value>,
         }
-        fn text(v: Option<serde_json::Value>) -> Option<String> {
-            match v? {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(s) => Some(s),
-                other => Some(other.to_string()),
+        /// A scalar as text; `None` for an object or array, which is not Lever's shape and
+        /// could hold anything.
+        fn text(v: Option<serde_json::Value>) -> (Option<String>, bool) {
+            match v {
+                None | Some(serde_json::Value::Null) => (None, true),
+                Some(serde_json::Value::String(s)) => (Some(s), true),
+                Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                    (Some(v.to_string()), true)
+                }
+                Some(_) => (None, false),
             }
         }
         if let Ok(e) = serde_json::from_slice::<LeverError>(body) {
-            let (code, message) = (text(e.code), text(e.message));
+            let ((code, code_ok), (message, message_ok)) = (text(e.code), text(e.message));
             if code.is_some() || message.is_some() {
                 return Error::Api {
                     status,
                     code,
                     message,
+                    detail: (!(code_ok && message_ok)).then(|| SensitiveDetail::new(snippet(body))),
                 };
             }
         }
@@ -226,17 +293,25 @@ impl Error {
         Error::Api {
             status,
             code: None,
-            message: (!snippet.is_empty()).then_some(snippet),
+            message: None,
+            detail: (!snippet.is_empty()).then(|| SensitiveDetail::new(snippet)),
         }
     }
 
     /// Builds an [`Error::Decode`] from a `serde_path_to_error` failure.
     pub(crate) fn decode(err: serde_path_to_error::Error<serde_json::Error>, body: &[u8]) -> Error {
-        let path = err.path().to_string();
+        let path = describe::display_path(err.path());
+        Error::decode_at(path, &err.into_inner(), body)
+    }
+
+    /// Builds an [`Error::Decode`] for a failure at `path` (already fit for display).
+    pub(crate) fn decode_at(path: String, err: &serde_json::Error, body: &[u8]) -> Error {
+        let (expected, found) = describe::describe(err);
         Error::Decode {
             path,
-            message: err.into_inner().to_string(),
-            snippet: snippet(body),
+            expected,
+            found,
+            detail: SensitiveDetail::new(format!("{err} (body: {})", snippet(body))),
         }
     }
 }
@@ -287,17 +362,40 @@ mod tests {
     }
 
     #[test]
-    fn api_error_from_html_body_keeps_snippet() {
+    fn api_error_from_html_body_withholds_snippet() {
         let body = format!("<html>{}</html>", "x".repeat(500));
         let e = Error::from_response(StatusCode::BAD_GATEWAY, body.as_bytes());
         let Error::Api { code, message, .. } = &e else {
             panic!("not api: {e:?}")
         };
-        assert!(code.is_none());
-        let m = message.as_deref().unwrap_or_default();
-        assert!(m.starts_with("<html>xxx"));
-        assert_eq!(m.chars().count(), SNIPPET_LEN + 1);
+        assert!(code.is_none() && message.is_none());
+        let d = e.sensitive_detail().unwrap_or_default();
+        assert!(d.starts_with("<html>xxx"));
+        assert_eq!(d.chars().count(), SNIPPET_LEN + 1);
+        assert!(!format!("{e} {e:?}").contains("<html>"), "{e} {e:?}");
+        assert_eq!(
+            e.to_string(),
+            "Lever API error 502 Bad Gateway: the body is not in Lever's error format \
+             (see Error::sensitive_detail)"
+        );
         assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn lever_body_with_a_structured_message_withholds_it() {
+        let e = Error::from_response(
+            StatusCode::BAD_REQUEST,
+            br#"{"code": "BadRequestError", "message": {"email": "jane@example.com"}}"#,
+        );
+        assert_eq!(e.code(), Some("BadRequestError"));
+        assert_eq!(e.message(), None);
+        assert!(e.sensitive_detail().unwrap_or_default().contains("jane@"));
+        assert!(!format!("{e} {e:?}").contains("jane@"), "{e} {e:?}");
+        let lever = Error::from_response(
+            StatusCode::NOT_FOUND,
+            br#"{"code": "ResourceNotFound", "message": "Posting not found"}"#,
+        );
+        assert_eq!(lever.sensitive_detail(), None, "nothing withheld");
     }
 
     #[test]

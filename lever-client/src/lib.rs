@@ -41,13 +41,15 @@ extern crate self as lever_client;
 mod auth;
 mod client;
 mod config;
-mod error;
+pub mod error;
 pub mod oauth;
 mod pagination;
 mod rate_limit;
 mod raw;
 mod retry;
 mod secret;
+#[cfg(test)]
+mod settings_strategies;
 mod types;
 
 #[doc(hidden)]

@@ -112,9 +112,11 @@ impl OAuthCredentials {
         self
     }
 
-    /// Sets the access token to expire `d` from now.
+    /// Sets the access token to expire `d` from now. A `d` beyond what the system clock can
+    /// represent leaves the expiry unknown (`None`), as for a token that never expires.
     pub fn expires_in(mut self, d: Duration) -> Self {
-        self.expires_at = Some(SystemTime::now() + d);
+        // `checked_add`: `SystemTime + Duration` panics on overflow.
+        self.expires_at = SystemTime::now().checked_add(d);
         self
     }
 
@@ -474,10 +476,29 @@ pub async fn exchange_code(params: &CodeExchange) -> Result<TokenPair, Error> {
     .await
 }
 
+/// The OAuth `error` codes shown in an error's `Display` (RFC 6749 §4.1.2.1 and §5.2, RFC 6750
+/// §3.1): a fixed vocabulary, so never a token. Any other code is treated like the
+/// description.
+const STANDARD_ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "access_denied",
+    "unsupported_response_type",
+    "server_error",
+    "temporarily_unavailable",
+    "invalid_token",
+    "insufficient_scope",
+];
+
 /// POSTs a form to a token endpoint and decodes the token response.
 ///
-/// Errors never include the response body verbatim (it may hold tokens), only the
-/// `error`/`error_description` (or `code`/`message`) fields.
+/// Errors never show the response body (it may hold tokens): their `Display` names the status
+/// and a standard OAuth `error` code; the `error`/`error_description` (or `code`/`message`)
+/// fields are kept only behind [`Error::sensitive_detail`].
 pub(crate) async fn token_request(
     http: &reqwest::Client,
     token_url: &str,
@@ -527,17 +548,32 @@ pub(crate) async fn token_request(
     })?;
     if !status.is_success() {
         let parsed = serde_json::from_slice::<TokenError>(&bytes).ok();
-        return Err(match parsed {
-            Some(TokenError {
-                error: Some(code),
-                error_description,
-            }) if !code.is_empty() => Error::OAuth {
+        let code = parsed
+            .as_ref()
+            .and_then(|e| e.error.as_deref())
+            .filter(|c| STANDARD_ERROR_CODES.contains(c));
+        if let (Some(code), Some(parsed)) = (code, &parsed) {
+            return Err(Error::OAuth {
                 status,
-                code,
-                description: error_description.map(Secret::new),
-            },
-            _ => Error::auth(format!("token endpoint returned {status}")),
-        });
+                code: code.to_owned(),
+                description: parsed.error_description.clone().map(Secret::new),
+            });
+        }
+        // A code outside the standard ones may echo a token (as may any description): only
+        // behind the sensitive accessor.
+        let detail = parsed
+            .map(|e| {
+                [e.error, e.error_description]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(": ")
+            })
+            .filter(|s| !s.is_empty());
+        return Err(Error::auth_withholding(
+            format!("token endpoint returned {status}"),
+            detail,
+        ));
     }
     let t: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
         // Only the position and category: the body may contain tokens.

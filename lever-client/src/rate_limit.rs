@@ -64,7 +64,9 @@ impl RateLimiter {
         if b.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-b.tokens / self.rate)
+            // The builder bounds the rate from below, so the wait is finite; `try_from`
+            // keeps even an absurd queue of callers from panicking.
+            Duration::try_from_secs_f64(-b.tokens / self.rate).unwrap_or(Duration::MAX)
         }
     }
 }
@@ -111,5 +113,54 @@ mod tests {
     #[test]
     fn disabled_is_none() {
         assert!(RateLimiter::new(RateLimit::disabled()).is_none());
+    }
+
+    mod properties {
+        use super::*;
+        use crate::settings_strategies::hostile_f64;
+        use proptest::prelude::*;
+
+        /// Whether `Client::builder()` accepts this limit.
+        fn accepted(limit: RateLimit) -> bool {
+            crate::Client::builder()
+                .api_key("k")
+                .rate_limit(limit)
+                .build()
+                .is_ok()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// A limit the builder accepts never makes a reservation panic, however many
+            /// callers queue up.
+            #[test]
+            fn accepted_limits_never_panic(
+                rate in hostile_f64(),
+                burst in prop_oneof![Just(1u32), Just(u32::MAX), any::<u32>()],
+                callers in 1..50usize,
+            ) {
+                let limit = RateLimit::new(rate, burst);
+                prop_assume!(accepted(limit));
+                if let Some(limiter) = RateLimiter::new(limit) {
+                    for _ in 0..callers {
+                        let _ = limiter.reserve();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The limits of the issue (#12, item 6): accepted, then the second call panicked.
+    #[test]
+    fn tiny_rates_are_rejected() {
+        for rate in [1e-20, f64::MIN_POSITIVE, f64::from_bits(1)] {
+            let e = crate::Client::builder()
+                .api_key("k")
+                .rate_limit(RateLimit::new(rate, 1))
+                .build()
+                .unwrap_err();
+            assert!(matches!(e, crate::Error::Config(_)), "{rate}: {e}");
+        }
     }
 }

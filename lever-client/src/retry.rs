@@ -62,7 +62,18 @@ pub(crate) fn backoff(policy: &RetryPolicy, retry: u32) -> Duration {
         return raw;
     }
     let factor = 1.0 - jitter + jitter * rand::thread_rng().gen::<f64>();
-    raw.mul_f64(factor)
+    // Not `mul_f64`: near `Duration::MAX`, `as_secs_f64` rounds up past the maximum and the
+    // conversion back panics. The factor is at most 1, so `raw` bounds the result.
+    Duration::try_from_secs_f64(raw.as_secs_f64() * factor).map_or(raw, |d| d.min(raw))
+}
+
+/// `secs` as a delay of at most `max_delay`; negative means none, too large means `max_delay`.
+fn capped_secs(secs: f64, max_delay: Duration) -> Duration {
+    // `try_from` rather than `from_secs_f64`, which panics beyond `u64::MAX` seconds (and on
+    // NaN, which the callers have already refused).
+    Duration::try_from_secs_f64(secs.max(0.0))
+        .unwrap_or(Duration::MAX)
+        .min(max_delay)
 }
 
 /// A delay requested by the server: `Retry-After` (seconds) or `X-RateLimit-Reset` (an epoch in
@@ -80,7 +91,7 @@ pub(crate) fn server_delay(headers: &HeaderMap, max_delay: Duration) -> Option<D
         (v.is_finite() && v >= 0.0).then_some(v)
     };
     let delay = if let Some(secs) = number("retry-after") {
-        Duration::from_secs_f64(secs.min(max_delay.as_secs_f64()))
+        capped_secs(secs, max_delay)
     } else if let Some(reset) = number("x-ratelimit-reset") {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -93,11 +104,11 @@ pub(crate) fn server_delay(headers: &HeaderMap, max_delay: Duration) -> Option<D
         } else {
             reset // a relative number of seconds
         };
-        Duration::from_secs_f64(secs.clamp(0.0, max_delay.as_secs_f64()))
+        capped_secs(secs, max_delay)
     } else {
         return None;
     };
-    Some(delay.min(max_delay))
+    Some(delay)
 }
 
 #[cfg(test)]
@@ -192,5 +203,67 @@ mod tests {
         );
         h.insert("x-ratelimit-reset", HeaderValue::from_static("1000000000"));
         assert_eq!(server_delay(&h, max), Some(Duration::ZERO), "in the past");
+    }
+
+    /// The delays of the issue (#12, item 6): each used to panic.
+    #[test]
+    fn extreme_delays_do_not_panic() {
+        let huge = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            jitter: f64::MIN_POSITIVE,
+        };
+        assert!(backoff(&huge, 1) <= Duration::MAX);
+        assert!(backoff(&huge, u32::MAX) <= Duration::MAX);
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("1e30"));
+        assert_eq!(server_delay(&h, Duration::MAX), Some(Duration::MAX));
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("1e30"));
+        assert_eq!(server_delay(&h, Duration::MAX), Some(Duration::MAX));
+    }
+
+    mod properties {
+        use super::*;
+        use crate::settings_strategies::{hostile_duration, hostile_f64, hostile_header_value};
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            /// Whatever the policy (validated or not), a backoff is computed without panicking
+            /// and never exceeds `max_delay`.
+            #[test]
+            fn backoff_never_panics(
+                base in hostile_duration(),
+                max in hostile_duration(),
+                jitter in hostile_f64(),
+                retry in any::<u32>(),
+            ) {
+                let policy = RetryPolicy { max_attempts: 4, base_delay: base, max_delay: max, jitter };
+                let d = backoff(&policy, retry);
+                prop_assert!(d <= max, "{d:?} > {max:?}");
+            }
+
+            /// Whatever a server sends, its requested delay is read without panicking and
+            /// never exceeds `max_delay`.
+            #[test]
+            fn server_delay_never_panics(
+                retry_after in proptest::option::of(hostile_header_value()),
+                reset in proptest::option::of(hostile_header_value()),
+                max in hostile_duration(),
+            ) {
+                let mut h = HeaderMap::new();
+                for (name, value) in [("retry-after", retry_after), ("x-ratelimit-reset", reset)] {
+                    if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                        h.insert(name, v);
+                    }
+                }
+                if let Some(d) = server_delay(&h, max) {
+                    prop_assert!(d <= max, "{d:?} > {max:?}");
+                }
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 // ---------------------------------------------------------------------------------------------
@@ -98,10 +98,12 @@ impl<'de> Deserialize<'de> for Timestamp {
                 Ok(Timestamp(v))
             }
 
+            // The errors below describe the value without quoting it: a timestamp in a body
+            // may be someone's date of birth, and messages end up in logs.
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
                 i64::try_from(v)
                     .map(Timestamp)
-                    .map_err(|_| E::custom(format_args!("timestamp {v} is out of range")))
+                    .map_err(|_| E::invalid_value(Unexpected::Other("integer out of range"), &self))
             }
 
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Timestamp, E> {
@@ -111,9 +113,12 @@ impl<'de> Deserialize<'de> for Timestamp {
                     // In range and integral, so the cast is exact.
                     Ok(Timestamp(v as i64))
                 } else {
-                    Err(E::custom(format_args!(
-                        "timestamp {v} is not a whole number of milliseconds"
-                    )))
+                    Err(E::invalid_value(
+                        Unexpected::Other(
+                            "floating point number that is not a whole number of milliseconds",
+                        ),
+                        &self,
+                    ))
                 }
             }
 
@@ -129,9 +134,10 @@ impl<'de> Deserialize<'de> for Timestamp {
                     {
                         self.visit_f64(f)
                     }
-                    _ => Err(E::custom(format_args!(
-                        "invalid timestamp {v:?}: expected milliseconds since the Unix epoch"
-                    ))),
+                    _ => Err(E::invalid_value(
+                        Unexpected::Other("string that is not a number"),
+                        &self,
+                    )),
                 }
             }
         }
@@ -361,6 +367,10 @@ mod tests {
             assert!(
                 e.to_string().contains("timestamp"),
                 "{bad}: unclear error {e}"
+            );
+            assert!(
+                !e.to_string().contains("yesterday"),
+                "{bad}: the message quotes the value: {e}"
             );
         }
         assert_eq!(

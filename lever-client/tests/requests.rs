@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::{api_key_client, get, post, Reply, Scripted};
 use lever_client::__private::{ApiRequest, Body};
+use lever_client::error::{Found, JsonKind};
 use lever_client::{Error, FilePart, Method, RetryPolicy, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -165,7 +166,9 @@ async fn client_errors_are_not_retried_and_keep_levers_code() {
             status,
             code,
             message,
+            detail,
         } => {
+            assert!(detail.is_none(), "Lever's own error body: nothing withheld");
             assert_eq!(*status, StatusCode::BAD_REQUEST);
             assert_eq!(code.as_deref(), Some("BadRequestError"));
             assert_eq!(message.as_deref(), Some("Invalid value for perform_as"));
@@ -192,7 +195,13 @@ async fn client_errors_are_not_retried_and_keep_levers_code() {
     let e = client.send_empty(post("/html")).await.unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
     assert_eq!(e.code(), None);
-    assert!(e.message().unwrap().contains("Internal error"));
+    assert_eq!(
+        e.message(),
+        None,
+        "a body not in Lever's format is not shown"
+    );
+    assert!(e.sensitive_detail().unwrap().contains("Internal error"));
+    assert!(!e.to_string().contains("Internal error"), "{e}");
     assert_eq!(
         s.hits("/v1/html").len(),
         1,
@@ -227,17 +236,26 @@ async fn decode_error_carries_the_json_path() {
         .unwrap_err();
     let Error::Decode {
         path,
-        message,
-        snippet,
+        expected,
+        found,
+        ..
     } = &e
     else {
         panic!("expected Decode, got {e:?}")
     };
     assert_eq!(path, "data[1].createdAt");
-    assert!(message.contains("not a time"), "{message}");
-    assert!(snippet.starts_with("{\"data\""), "{snippet}");
-    assert!(snippet.chars().count() <= 201);
+    assert_eq!(
+        expected,
+        "a millisecond timestamp (an integer or a numeric string)"
+    );
+    assert_eq!(*found, Found::InvalidValue(JsonKind::String));
     assert!(e.to_string().contains("data[1].createdAt"));
+    assert!(!format!("{e} {e:?}").contains("not a time"), "{e} {e:?}");
+    // The snippet: the start of the body, at most 200 characters and an ellipsis.
+    let detail = e.sensitive_detail().unwrap();
+    let (_, snippet) = detail.split_once("(body: ").unwrap();
+    assert!(snippet.starts_with("{\"data\""), "{snippet}");
+    assert!(snippet.chars().count() <= 201 + 1);
 }
 
 #[tokio::test]
@@ -256,11 +274,13 @@ async fn generated_models_report_the_json_path_too() {
     );
     let client = api_key_client(&s.start().await);
     let e = client.postings().list().send().await.unwrap_err();
-    let Error::Decode { path, message, .. } = &e else {
+    let Error::Decode { path, found, .. } = &e else {
         panic!("expected Decode, got {e:?}")
     };
     assert_eq!(path, "data[1].categories.team");
-    assert!(message.contains("invalid type: integer `7`"), "{message}");
+    assert_eq!(*found, Found::WrongKind(JsonKind::Number));
+    let detail = e.sensitive_detail().unwrap();
+    assert!(detail.contains("invalid type: integer `7`"), "{detail}");
 }
 
 #[tokio::test]

@@ -1,0 +1,286 @@
+//! Candidates' personal data from response bodies never reaches an error's `Display` or
+//! `Debug`, nor the client's logs: every body below carries distinctive markers, and every
+//! error is decoded through a typed call and rendered in every way a program may log it.
+
+mod common;
+
+use std::error::Error as _;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{get, Reply, Scripted};
+use lever_client::oauth::{self, CodeExchange};
+use lever_client::{Client, Error, RetryPolicy};
+use serde_json::{json, Value};
+
+/// Every marker starts with this, so one substring check covers them all.
+const PII: &str = "CANDIDATE-PII";
+
+/// `Display`, alternate `Display`, `Debug`, pretty `Debug`, and the same for every source.
+fn renderings(e: &Error) -> String {
+    let mut out = format!("{e}\n{e:#}\n{e:?}\n{e:#?}\n");
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(&format!("{s}\n{s:?}\n"));
+        source = s.source();
+    }
+    out
+}
+
+fn assert_clean(case: &str, e: &Error) {
+    let text = renderings(e);
+    assert!(!text.contains(PII), "{case}: personal data leaks:\n{text}");
+}
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn raw(status: u16, content_type: &str, body: &str) -> Reply {
+    Reply {
+        status,
+        headers: vec![("content-type", content_type.into())],
+        body: body.into(),
+    }
+}
+
+/// A candidate whose name comes first, so that any snippet of the body starts with it.
+fn opportunity(extra: Value) -> Value {
+    let mut o = json!({
+        "name": "CANDIDATE-PII-name Jane Roe",
+        "id": "opp1",
+        "emails": ["CANDIDATE-PII-email jane@example.com"],
+    });
+    if let (Some(o), Value::Object(extra)) = (o.as_object_mut(), extra) {
+        o.extend(extra);
+    }
+    json!({ "data": o })
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+enum Closed {
+    Active,
+    Archived,
+}
+
+#[tokio::test]
+async fn decode_and_api_errors_never_show_body_values() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Thread-local: the current-thread test runtime runs the client on this thread.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let s = Scripted::new();
+    let cases: Vec<(&str, Reply)> = vec![
+        (
+            "wrong-type",
+            Reply::json(
+                200,
+                opportunity(json!({"phones": "CANDIDATE-PII-phone 555-0100"})),
+            ),
+        ),
+        (
+            "bad-timestamp",
+            Reply::json(
+                200,
+                opportunity(json!({"createdAt": "CANDIDATE-PII-born 1990-01-01"})),
+            ),
+        ),
+        (
+            "wrong-type-in-array",
+            Reply::json(
+                200,
+                opportunity(json!({"links": ["x", 7, "CANDIDATE-PII-link"]})),
+            ),
+        ),
+        (
+            "truncated",
+            raw(
+                200,
+                "application/json",
+                r#"{"data": {"id": "opp1", "name": "CANDIDATE-PII-trunc Jane"#,
+            ),
+        ),
+        (
+            "trailing",
+            raw(
+                200,
+                "application/json",
+                r#"{"data": {"id": "opp1"}} CANDIDATE-PII-trailing"#,
+            ),
+        ),
+        (
+            "not-json-200",
+            raw(200, "text/plain", "CANDIDATE-PII-plain Jane Roe"),
+        ),
+        (
+            "html-500",
+            raw(500, "text/html", "<html>CANDIDATE-PII-html Jane Roe</html>"),
+        ),
+        (
+            "foreign-json-422",
+            Reply::json(
+                422,
+                json!({"errors": [{"field": "email", "value": "CANDIDATE-PII-422 jane@example.com"}]}),
+            ),
+        ),
+        (
+            "object-message-400",
+            Reply::json(
+                400,
+                json!({"code": "BadRequestError", "message": {"email": "CANDIDATE-PII-400"}}),
+            ),
+        ),
+    ];
+    for (case, reply) in &cases {
+        s.on(&format!("/v1/opportunities/{case}"), vec![reply.clone()]);
+    }
+    s.on(
+        "/v1/closed",
+        vec![Reply::json(200, json!({"data": "CANDIDATE-PII-variant"}))],
+    );
+    let base = s.start().await;
+    let client = Client::builder()
+        .api_key("test-key")
+        .base_url(&base)
+        .no_rate_limit()
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    // What `Display` says instead: the path, the expectation and the kind found.
+    let expected_display = [
+        "could not decode the response at data.phones: expected a sequence, found a string",
+        "could not decode the response at data.createdAt: expected a millisecond timestamp \
+         (an integer or a numeric string), found a string with an invalid value",
+        "could not decode the response at data.links[1]: expected a string, found a number",
+        "could not decode the response at data.name: expected valid JSON, found the end of the \
+         body (truncated JSON)",
+        "could not decode the response at .: expected valid JSON, found text that is not JSON",
+        "could not decode the response at .: expected valid JSON, found text that is not JSON",
+        "Lever API error 500 Internal Server Error: the body is not in Lever's error format \
+         (see Error::sensitive_detail)",
+        "Lever API error 422 Unprocessable Entity: the body is not in Lever's error format \
+         (see Error::sensitive_detail)",
+        "Lever API error 400 Bad Request (BadRequestError): the body is not in Lever's error \
+         format (see Error::sensitive_detail)",
+    ];
+    for ((case, _), display) in cases.iter().zip(expected_display) {
+        let e = client.opportunities().get(*case).send().await.unwrap_err();
+        assert_clean(case, &e);
+        assert_eq!(e.to_string(), display, "{case}");
+        // The verbatim text stays available, explicitly.
+        let detail = e.sensitive_detail().unwrap_or_default();
+        assert!(
+            detail.contains(PII),
+            "{case}: the detail is lost: {detail:?}"
+        );
+    }
+    let e = client
+        .send_data::<Closed>(get("/closed"))
+        .await
+        .unwrap_err();
+    assert_clean("unknown-variant", &e);
+    assert_eq!(
+        e.to_string(),
+        "could not decode the response at data: expected `Active` or `Archived`, found an unknown \
+         name"
+    );
+
+    // A transport error names no URL: its query may hold an e-mail address.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let dead = Client::builder()
+        .api_key("test-key")
+        .base_url(format!("http://{addr}/v1"))
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            base_delay: std::time::Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let e = dead
+        .request(lever_client::Method::GET, "/opportunities")
+        .query_pair("email", "CANDIDATE-PII-query@example.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    assert_clean("transport", &e);
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("lever request failed"), "{logs}");
+    assert!(!logs.contains(PII), "the logs leak personal data:\n{logs}");
+}
+
+#[tokio::test]
+async fn oauth_failures_never_show_the_description_or_a_token() {
+    let s = Scripted::new();
+    s.on(
+        "/described/token",
+        vec![Reply::json(
+            400,
+            json!({"error": "invalid_grant", "error_description": "CANDIDATE-PII-token refresh token SECRET-rt-123 is revoked"}),
+        )],
+    );
+    s.on(
+        "/odd-code/token",
+        vec![Reply::json(
+            401,
+            json!({"error": "CANDIDATE-PII-code-SECRET-rt-123"}),
+        )],
+    );
+    s.on(
+        "/lever-shape/token",
+        vec![Reply::json(
+            403,
+            json!({"code": "Forbidden", "message": "CANDIDATE-PII-message SECRET-rt-123"}),
+        )],
+    );
+    let base = s.start().await.replace("/v1", "");
+    for case in ["described", "odd-code", "lever-shape"] {
+        let e = oauth::exchange_code(
+            &CodeExchange::new("cid", "client-secret", "the-code", "https://app/cb")
+                .token_url(format!("{base}/{case}/token")),
+        )
+        .await
+        .unwrap_err();
+        assert!(e.is_auth(), "{case}: {e:?}");
+        assert_clean(case, &e);
+        assert!(!renderings(&e).contains("SECRET"), "{case}: {e:?}");
+        let detail = e.sensitive_detail().unwrap_or_default();
+        assert!(
+            detail.contains(PII),
+            "{case}: the detail is lost: {detail:?}"
+        );
+    }
+    // A standard OAuth code is shown; the description is not.
+    let e = oauth::exchange_code(
+        &CodeExchange::new("cid", "client-secret", "the-code", "https://app/cb")
+            .token_url(format!("{base}/described/token")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "OAuth token endpoint refused the request (400 Bad Request): invalid_grant"
+    );
+    assert!(e.needs_reconnect());
+}
