@@ -70,7 +70,11 @@ fn trigger_events_serialise_for_queues() {
     );
     let back: TriggerEvent = serde_json::from_value(v).unwrap();
     assert_eq!(back, e);
-    assert!(e.dedup_key.contains(e.webhook().unwrap().token()));
+    let delivery = e.webhook().unwrap().dedup_key().unwrap();
+    assert_eq!(
+        e.dedup_key,
+        format!("candidate_stage_change:webhook:{delivery}")
+    );
     assert!(e.item_as::<serde_json::Value>().is_err());
 
     let item = json!({"id": "p1", "text": "Engineer", "createdAt": 5, "updatedAt": 7});

@@ -274,7 +274,9 @@ fn error_messages_never_contain_the_key() {
 
 #[test]
 fn verifier_accepts_any_of_several_tokens() {
-    let v = Verifier::with_tokens(["first", "second"]).add_token(KEY);
+    let v = Verifier::with_tokens(["first", "second"])
+        .add_token(KEY)
+        .replay_window(None);
     assert_eq!(v.verify(&body(delivery())), Ok(()));
     let v = Verifier::with_tokens(["first", "second"]);
     assert_eq!(
@@ -306,12 +308,21 @@ fn verifier_refuses_stale_and_future_deliveries() {
         v.verify(&future),
         Err(WebhookError::FromTheFuture { .. })
     ));
-    // The documentation example from 2015 is stale with a max age, fine without.
+    // The documentation example from 2015 is stale, by default too; fine without a window.
     assert!(matches!(
         v.verify(&body(delivery())),
         Err(WebhookError::Stale { .. })
     ));
-    assert_eq!(Verifier::new(KEY).verify(&body(delivery())), Ok(()));
+    assert!(matches!(
+        Verifier::new(KEY).verify(&body(delivery())),
+        Err(WebhookError::Stale { .. })
+    ));
+    assert_eq!(
+        Verifier::new(KEY)
+            .replay_window(None)
+            .verify(&body(delivery())),
+        Ok(())
+    );
     // A stale delivery with a bad signature is a signature error first.
     let forged = with(
         serde_json::from_slice(&stale).unwrap(),
@@ -335,9 +346,9 @@ fn verifier_refuses_duplicates() {
     // A clone shares the memory.
     assert_eq!(v.clone().verify(&first), Err(WebhookError::Duplicate));
     assert_eq!(v.verify(&second), Ok(()));
-    // Forgetting a token lets a retry through.
-    let token = parse(&first).unwrap().token().to_owned();
-    v.forget(&token);
+    // Forgetting a delivery lets a retry through.
+    let key = parse(&first).unwrap().dedup_key().unwrap();
+    v.forget(&key);
     assert!(v.verify_and_parse(&first).is_ok());
     // A forged body does not poison the memory.
     let forged = with(
@@ -349,7 +360,8 @@ fn verifier_refuses_duplicates() {
         v.verify(&body(forged)),
         Err(WebhookError::SignatureMismatch)
     );
-    let genuine = signed_delivery_with(KEY, "contactCreated", "fresh-token", 1, json!({}));
+    let now = Timestamp::now().as_millis();
+    let genuine = signed_delivery_with(KEY, "contactCreated", "fresh-token", now, json!({}));
     assert_eq!(v.verify(&genuine), Ok(()));
     // Without dedup, repeats are fine.
     assert_eq!(Verifier::new(KEY).verify(&first), Ok(()));
@@ -359,13 +371,14 @@ fn verifier_refuses_duplicates() {
 #[test]
 fn dedup_memory_is_bounded() {
     let v = Verifier::new(KEY).dedup(2);
+    let now = Timestamp::now().as_millis();
     let bodies: Vec<_> = (0..3)
-        .map(|i| signed_delivery_with(KEY, "contactCreated", &format!("t{i}"), 1, json!({})))
+        .map(|i| signed_delivery_with(KEY, "contactCreated", &format!("t{i}"), now, json!({})))
         .collect();
     for b in &bodies {
         assert_eq!(v.verify(b), Ok(()));
     }
-    // The oldest token was forgotten; the newest two are remembered.
+    // The oldest delivery was forgotten; the newest two are remembered.
     assert_eq!(v.verify(&bodies[2]), Err(WebhookError::Duplicate));
     assert_eq!(v.verify(&bodies[0]), Ok(()));
 }

@@ -9,6 +9,8 @@ use lever_client::triggers::{Dispatcher, HandlerError, Trigger, TriggerEvent};
 use lever_client::webhooks::axum::{router, WebhookConfig};
 use lever_client::webhooks::{sign, signed_delivery, Verifier, WebhookEvent};
 use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 
 const KEY: &str = "route-signature-token";
 
@@ -222,4 +224,136 @@ async fn oversized_bodies_get_413() {
     let big = signed_delivery(KEY, "candidateStageChange", json!({"x": "y".repeat(1000)}));
     assert_eq!(post(&base, big).await.0, 413);
     assert!(received.lock().unwrap().is_empty());
+}
+
+// ------------------------------------------------------------------ retries while in flight
+
+/// A dispatcher whose `candidateStageChange` handler announces each call on `calls` and then
+/// waits for the test's verdict: `true` succeeds, `false` (or a dropped sender) fails.
+fn gated_dispatcher(calls: mpsc::UnboundedSender<oneshot::Sender<bool>>) -> Dispatcher {
+    let mut dispatcher = Dispatcher::new();
+    dispatcher.on(Trigger::CandidateStageChange, move |_event| {
+        let calls = calls.clone();
+        async move {
+            let (verdict_tx, verdict_rx) = oneshot::channel();
+            calls.send(verdict_tx).map_err(|_| "the test is gone")?;
+            match verdict_rx.await {
+                Ok(true) => Ok(()),
+                _ => Err::<(), HandlerError>("the handler failed".into()),
+            }
+        }
+    });
+    dispatcher
+}
+
+async fn post_owned(url: String, body: Vec<u8>) -> (u16, String) {
+    post(&url, body).await
+}
+
+#[tokio::test]
+async fn a_retry_of_a_delivery_in_flight_is_not_acknowledged_before_it_succeeded() {
+    let (calls_tx, mut calls) = mpsc::unbounded_channel();
+    let base = serve(router(WebhookConfig::single(
+        "acct-1",
+        Verifier::new(KEY).dedup(100),
+        gated_dispatcher(calls_tx),
+    )))
+    .await;
+    let body = stage_change();
+
+    let first = tokio::spawn(post_owned(base.clone(), body.clone()));
+    let first_verdict = calls.recv().await.unwrap();
+
+    // Lever gave up waiting and retries while the first attempt is still in its handler.
+    let response = reqwest::Client::new()
+        .post(&base)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503, "a retryable status");
+    assert!(response.headers().contains_key("retry-after"));
+    // The duplicate did not run the handler a second time.
+    assert!(calls.try_recv().is_err());
+
+    // Now the first attempt fails: Lever must retry, and that retry must be processed.
+    first_verdict.send(false).unwrap();
+    assert_eq!(first.await.unwrap().0, 500);
+    let mut retry = tokio::spawn(post_owned(base.clone(), body.clone()));
+    tokio::select! {
+        call = calls.recv() => call.unwrap().send(true).unwrap(),
+        answer = &mut retry => panic!("the retry was answered without being handled: {answer:?}"),
+    }
+    assert_eq!(retry.await.unwrap().0, 200);
+
+    // Once handled, repeats are acknowledged without running the handler.
+    let (status, text) = post(&base, body).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(calls.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_run_the_handler_once() {
+    let (calls_tx, mut calls) = mpsc::unbounded_channel();
+    let base = serve(router(WebhookConfig::single(
+        "acct-1",
+        Verifier::new(KEY).dedup(100),
+        gated_dispatcher(calls_tx),
+    )))
+    .await;
+    let body = stage_change();
+    let copies = 20;
+
+    let mut requests = JoinSet::new();
+    for _ in 0..copies {
+        requests.spawn(post_owned(base.clone(), body.clone()));
+    }
+    // One copy reaches the handler; every other one is answered while it is still running.
+    let verdict = calls.recv().await.unwrap();
+    let mut answered = Vec::new();
+    while answered.len() < copies - 1 {
+        tokio::select! {
+            Some(result) = requests.join_next() => answered.push(result.unwrap().0),
+            Some(_) = calls.recv() => panic!("a duplicate ran the handler while the first was in flight"),
+        }
+    }
+    assert!(answered.iter().all(|&status| status == 503), "{answered:?}");
+
+    verdict.send(true).unwrap();
+    assert_eq!(requests.join_next().await.unwrap().unwrap().0, 200);
+
+    // Repeats after success are all acknowledged, and none runs the handler.
+    for _ in 0..copies {
+        requests.spawn(post_owned(base.clone(), body.clone()));
+    }
+    while let Some(result) = requests.join_next().await {
+        assert_eq!(result.unwrap().0, 200);
+    }
+    assert!(calls.try_recv().is_err());
+}
+
+#[tokio::test]
+async fn a_delivery_whose_request_was_dropped_is_handled_on_retry() {
+    let (calls_tx, mut calls) = mpsc::unbounded_channel();
+    let base = serve(router(WebhookConfig::single(
+        "acct-1",
+        Verifier::new(KEY).dedup(100),
+        gated_dispatcher(calls_tx),
+    )))
+    .await;
+    let body = stage_change();
+
+    // Lever hangs up while the handler runs: the server drops the request's future.
+    let first = tokio::spawn(post_owned(base.clone(), body.clone()));
+    let mut verdict = calls.recv().await.unwrap();
+    first.abort();
+    verdict.closed().await;
+
+    // Its retry must be handled, not acknowledged as a duplicate.
+    let mut retry = tokio::spawn(post_owned(base.clone(), body));
+    tokio::select! {
+        call = calls.recv() => call.unwrap().send(true).unwrap(),
+        answer = &mut retry => panic!("the retry was answered without being handled: {answer:?}"),
+    }
+    assert_eq!(retry.await.unwrap().0, 200);
 }

@@ -45,9 +45,14 @@ pub enum TriggerPayload {
 
 impl TriggerEvent {
     /// An event fired by a webhook delivery; the dedup key is the trigger name and the
-    /// delivery's `token`.
+    /// delivery's [`DedupKey`](crate::webhooks::DedupKey) (what Lever signs, so copies with
+    /// digits moved between `token` and `triggeredAt` share it), or its `token` for an
+    /// unknown event that has no key.
     pub fn from_webhook(trigger: Trigger, account: impl Into<String>, event: WebhookEvent) -> Self {
-        let dedup_key = format!("{}:webhook:{}", trigger.name(), event.token());
+        let delivery = event
+            .dedup_key()
+            .map_or_else(|| event.token().to_owned(), |key| key.to_string());
+        let dedup_key = format!("{}:webhook:{delivery}", trigger.name());
         TriggerEvent {
             trigger,
             account: account.into(),

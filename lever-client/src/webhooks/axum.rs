@@ -6,12 +6,17 @@
 //! | situation | status |
 //! |---|---|
 //! | accepted: every handler succeeded (or none is registered for the event) | 200 |
-//! | duplicate of an already accepted delivery (with [`Verifier::dedup`]) | 200, so Lever stops retrying |
+//! | duplicate of a delivery already handled (with [`Verifier::dedup`]) | 200, so Lever stops retrying |
+//! | duplicate of a delivery still being handled (with [`Verifier::dedup`]) | 503 with `Retry-After`, so Lever comes back once the first attempt's outcome is known |
 //! | signature missing, malformed or wrong | 401, nothing is dispatched |
-//! | body not JSON, not a delivery, stale or from the future | 400 |
+//! | body not JSON, not a delivery, outside the replay window (stale or from the future) | 400 |
 //! | body over the limit | 413 |
 //! | unknown account (per-account route) | 404 |
-//! | a handler failed or panicked | 500, so Lever retries (the delivery's token is forgotten by dedup so the retry gets through) |
+//! | a handler failed or panicked | 500, so Lever retries (dedup forgets the delivery, so the retry is handled) |
+//!
+//! A delivery is recorded as handled only once every handler succeeded ([`Verifier::begin`]),
+//! and forgotten if they fail or the request is dropped (the client hung up), so a 2xx always
+//! means that one attempt ran every handler to success.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -40,13 +45,17 @@ use std::sync::Arc;
 
 use ::axum::body::Body;
 use ::axum::extract::{Path, State};
-use ::axum::http::StatusCode;
+use ::axum::http::{header, StatusCode};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::post;
 use ::axum::Router;
 
 use super::{Verifier, WebhookError};
 use crate::triggers::Dispatcher;
+
+/// The `Retry-After` (seconds) answered with 503 to a copy of a delivery still being handled.
+/// Lever does not document that it honours the header; its own growing gaps apply anyway.
+const IN_FLIGHT_RETRY_AFTER_SECS: &str = "30";
 
 /// Finds the [`Verifier`] of a connected account, by the account ID in the URL.
 ///
@@ -164,27 +173,36 @@ async fn receive(
         tracing::warn!(account, error = %e, "webhook refused");
         return (e.status_code(), e.to_string()).into_response();
     };
-    let event = match verifier.verify_and_parse(&bytes) {
-        Ok(event) => event,
+    let (event, pending) = match verifier.begin(&bytes) {
+        Ok(accepted) => accepted,
         Err(WebhookError::Duplicate) => {
-            tracing::debug!(account, "duplicate webhook delivery: already accepted");
-            return (StatusCode::OK, "duplicate delivery: already accepted").into_response();
+            tracing::debug!(account, "duplicate webhook delivery: already handled");
+            return (StatusCode::OK, "duplicate delivery: already handled").into_response();
+        }
+        Err(e @ WebhookError::InFlight) => {
+            tracing::debug!(account, "duplicate webhook delivery: still being handled");
+            return (
+                e.status_code(),
+                [(header::RETRY_AFTER, IN_FLIGHT_RETRY_AFTER_SECS)],
+                e.to_string(),
+            )
+                .into_response();
         }
         Err(e) => {
             tracing::warn!(account, error = %e, "webhook refused");
             return (e.status_code(), e.to_string()).into_response();
         }
     };
-    let token = event.token().to_owned();
     let name = event.name().to_owned();
     match dispatcher.dispatch_webhook(account, event).await {
         Ok(outcome) => {
+            pending.complete();
             tracing::debug!(account, event = %name, handlers = outcome.handlers_run, "webhook accepted");
             (StatusCode::OK, "ok").into_response()
         }
         Err(e) => {
-            // Let Lever's retry through dedup.
-            verifier.forget(&token);
+            // Lever's retry must be handled again.
+            pending.release();
             tracing::warn!(account, event = %name, error = %e, "webhook handler failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "a handler failed").into_response()
         }

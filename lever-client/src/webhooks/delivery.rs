@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::{DedupKey, WebhookEvent};
 use crate::Timestamp;
 
 /// One webhook delivery: Lever's envelope around an event's `data`.
@@ -24,6 +25,30 @@ pub struct Delivery<D> {
     pub signature: Option<String>,
     /// The event's data.
     pub data: D,
+}
+
+impl<D> Delivery<D> {
+    /// The delivery's [`DedupKey`]: the same for every copy of the delivery (Lever's retries,
+    /// replays, and copies with digits moved between `token` and `triggered_at`).
+    pub fn dedup_key(&self) -> DedupKey {
+        DedupKey::new(&self.token, self.triggered_at.as_millis())
+    }
+}
+
+impl WebhookEvent {
+    /// The delivery's [`DedupKey`], the key to deduplicate deliveries on (e.g. a durable
+    /// inbox's unique index): what Lever signs, so every copy of a delivery has the same key.
+    ///
+    /// `None` only for an [`WebhookEvent::Unknown`] event without a string `token` and an
+    /// integer `triggeredAt`, which no verified delivery is.
+    pub fn dedup_key(&self) -> Option<DedupKey> {
+        match self {
+            WebhookEvent::Unknown(unknown) => unknown.dedup_key(),
+            known => known
+                .triggered_at()
+                .map(|at| DedupKey::new(known.token(), at.as_millis())),
+        }
+    }
 }
 
 /// The envelope fields of a delivery, read before its `data` is decoded.
@@ -74,6 +99,14 @@ impl UnknownEvent {
             .get("token")
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
+    }
+
+    /// The delivery's [`DedupKey`], when it has a string `token` and an integer `triggeredAt`
+    /// (as every verified delivery has).
+    pub fn dedup_key(&self) -> Option<DedupKey> {
+        let token = self.raw.get("token")?.as_str()?;
+        let triggered_at = self.raw.get("triggeredAt")?.as_i64()?;
+        Some(DedupKey::new(token, triggered_at))
     }
 
     /// The delivery's `triggeredAt`, if it has a valid one.

@@ -67,9 +67,16 @@ pub enum WebhookError {
         ahead: Duration,
     },
 
-    /// A delivery with the same `token` was already accepted.
-    #[error("the delivery was already received (duplicate token)")]
+    /// The same delivery (same signed `token` and `triggeredAt`, see
+    /// [`DedupKey`](super::DedupKey)) was already handled.
+    #[error("the delivery was already handled (duplicate)")]
     Duplicate,
+
+    /// The same delivery (same signed `token` and `triggeredAt`) is being handled right now
+    /// and has not succeeded yet. Answer a retryable status: if that attempt fails, Lever's
+    /// retry must be handled.
+    #[error("the same delivery is being handled right now")]
+    InFlight,
 
     /// The body is JSON but not a delivery: not an object, or its `data` does not have the
     /// shape its `event` requires.
@@ -98,7 +105,8 @@ impl WebhookError {
     /// | signature missing, malformed or wrong | 401 |
     /// | body too large | 413 |
     /// | not JSON, bad envelope, unknown shape, stale, from the future | 400 |
-    /// | duplicate of an accepted delivery | 200 (so Lever stops retrying) |
+    /// | duplicate of a handled delivery | 200 (so Lever stops retrying) |
+    /// | duplicate of a delivery still being handled | 503 (so Lever retries later) |
     /// | no signature token configured | 500 |
     pub fn status_code(&self) -> http::StatusCode {
         use http::StatusCode;
@@ -108,6 +116,7 @@ impl WebhookError {
             | WebhookError::SignatureMismatch => StatusCode::UNAUTHORIZED,
             WebhookError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             WebhookError::Duplicate => StatusCode::OK,
+            WebhookError::InFlight => StatusCode::SERVICE_UNAVAILABLE,
             WebhookError::NoSignatureToken => StatusCode::INTERNAL_SERVER_ERROR,
             WebhookError::InvalidJson { .. }
             | WebhookError::MissingField(_)

@@ -13,15 +13,25 @@
 //! Lever's settings, or returned once when a webhook is created through the API). The raw
 //! body is not signed and there is no signature header.
 //!
-//! * [`verify`], [`parse`] and [`verify_and_parse`] for one signature token and no options;
-//! * [`Verifier`] for several tokens, a body limit, a maximum age and deduplication;
+//! * [`verify`], [`parse`] and [`verify_and_parse`] for one signature token and no options
+//!   beyond the body limit ([`DEFAULT_MAX_BODY_BYTES`]): **no replay window and no dedup**, so
+//!   a captured delivery verifies forever. Fine for tests and for a durable inbox that keys on
+//!   [`WebhookEvent::dedup_key`] and checks `triggeredAt` itself; otherwise use a [`Verifier`];
+//! * [`Verifier`] for several tokens, a replay window (on by default), a body limit and
+//!   deduplication, and [`Verifier::begin`] to acknowledge a delivery only once it is handled;
 //! * [`sign`] and [`signed_delivery`] to build signed deliveries in your own tests;
 //! * with the `axum` feature, `webhooks::axum::router` serves a route that verifies, parses
 //!   and dispatches deliveries to a [`Dispatcher`](crate::triggers::Dispatcher).
 //!
 //! Answer Lever with a 2xx only once the delivery is handled: anything else (3xx included)
 //! makes Lever retry, a few times with growing gaps. Expect duplicates and out-of-order
-//! deliveries, and re-read the resource through the API: the `data` is only a pointer.
+//! deliveries.
+//!
+//! **Only `token` and `triggeredAt` are signed**, not `event`, `data` nor `id`: whoever holds
+//! one genuine delivery can send its signature with any `event` and `data`. A replay window and
+//! dedup by [`DedupKey`] (what is signed) stop that signature from being used twice, but not
+//! the first time. Treat `data` as a pointer: re-read the object it names through the API
+//! (e.g. `client.opportunities().get(id)`) and act on what Lever answers.
 //!
 //! ```
 //! use lever_client::webhooks::{self, WebhookEvent};
@@ -40,6 +50,7 @@
 //! assert!(webhooks::verify("another-token", &body).is_err());
 //! ```
 
+mod dedup;
 mod delivery;
 mod envelope;
 mod error;
@@ -53,10 +64,13 @@ use rand::Rng as _;
 use serde_json::Value;
 
 pub use crate::generated::events::WebhookEvent;
+pub use dedup::{DedupKey, Pending};
 pub use delivery::{serialize_delivery, Delivery, DeliveryParts, UnknownEvent};
 pub use error::WebhookError;
 pub use signature::sign;
-pub use verifier::{Verifier, DEFAULT_FUTURE_TOLERANCE, DEFAULT_MAX_BODY_BYTES};
+pub use verifier::{
+    Verifier, DEFAULT_FUTURE_TOLERANCE, DEFAULT_MAX_BODY_BYTES, DEFAULT_REPLAY_WINDOW,
+};
 
 use crate::Timestamp;
 use envelope::Envelope;
@@ -67,8 +81,13 @@ use signature::SignedFields;
 /// Reads `token`, `triggeredAt` (which must be a JSON integer) and `signature` (64 hex
 /// characters) from the JSON body and checks, in constant time, that the signature is the
 /// HMAC-SHA256 of `token + triggeredAt` keyed with `signature_token`. `data` is not decoded.
-/// There is no body limit, age check or dedup here: use [`Verifier`] for those.
+///
+/// A body over [`DEFAULT_MAX_BODY_BYTES`] is refused ([`WebhookError::BodyTooLarge`]). There
+/// is **no replay window and no dedup** here: a captured delivery verifies forever, and so do
+/// copies of it with digits moved between `token` and `triggeredAt`. Use a [`Verifier`] for
+/// those (its replay window is on by default).
 pub fn verify(signature_token: &str, body: &[u8]) -> Result<(), WebhookError> {
+    check_size(body, DEFAULT_MAX_BODY_BYTES)?;
     // The one-pass read covers well-formed deliveries; anything else takes the `Value` path,
     // which gives the precise error.
     let envelope = Envelope::read(body);
@@ -82,8 +101,10 @@ pub fn verify(signature_token: &str, body: &[u8]) -> Result<(), WebhookError> {
 
 /// Parses a delivery body into a typed [`WebhookEvent`] **without** verifying it.
 ///
-/// Unknown events are kept as [`WebhookEvent::Unknown`] with their raw JSON.
+/// Unknown events are kept as [`WebhookEvent::Unknown`] with their raw JSON. A body over
+/// [`DEFAULT_MAX_BODY_BYTES`] is refused ([`WebhookError::BodyTooLarge`]).
 pub fn parse(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    check_size(body, DEFAULT_MAX_BODY_BYTES)?;
     if let Some(event) = Envelope::read(body).and_then(Envelope::into_event) {
         return Ok(event);
     }
@@ -91,7 +112,11 @@ pub fn parse(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
 }
 
 /// Verifies a delivery against one signature token, then parses it (the JSON is parsed once).
+///
+/// As with [`verify`]: a body over [`DEFAULT_MAX_BODY_BYTES`] is refused, and there is **no
+/// replay window and no dedup**; use a [`Verifier`] for those.
 pub fn verify_and_parse(signature_token: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    check_size(body, DEFAULT_MAX_BODY_BYTES)?;
     // One pass over the bytes, straight into the typed event; anything out of the ordinary
     // (errors, unknown events) takes the `Value` path below.
     if let Some(envelope) = Envelope::read(body) {
@@ -166,6 +191,15 @@ fn check_signature(signature_token: &str, fields: &SignedFields<'_>) -> Result<(
         Ok(())
     } else {
         Err(WebhookError::SignatureMismatch)
+    }
+}
+
+/// Refuses a body over `limit` bytes before any of it is parsed.
+pub(crate) fn check_size(body: &[u8], limit: usize) -> Result<(), WebhookError> {
+    if body.len() > limit {
+        Err(WebhookError::BodyTooLarge { limit })
+    } else {
+        Ok(())
     }
 }
 

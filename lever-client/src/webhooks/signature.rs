@@ -71,7 +71,7 @@ impl std::fmt::Debug for SigningKey {
 
 /// `n` in base 10, exactly as `n.to_string()` writes it, in `buf` (no allocation). An `i64`
 /// has at most 19 digits plus a sign, so 20 bytes always suffice.
-fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut start = buf.len();
     let mut rest = n.unsigned_abs();
     for slot in buf.iter_mut().rev() {

@@ -1,23 +1,29 @@
-//! [`Verifier`]: signature tokens plus replay protection, body limits and dedup.
+//! [`Verifier`]: signature tokens plus a replay window, a body limit and dedup.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
-
+use super::dedup::{self, lock, DedupKey, DedupMemory, Pending, SharedMemory};
 use super::envelope::Envelope;
 use super::error::WebhookError;
 use super::signature::{signed_fields, SignedFields, SigningKey};
-use super::{event_from_value, parse_json, WebhookEvent};
+use super::{check_size, event_from_value, parse_json, WebhookEvent};
 use crate::{Secret, Timestamp};
 
 /// The default body limit: 1 MiB (Lever's deliveries are a few hundred bytes).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The default tolerance for a `triggeredAt` ahead of the local clock, when a maximum age is
-/// set: 5 minutes.
+/// The default replay window: a [`Verifier`] refuses a delivery whose `triggeredAt` is more
+/// than 72 hours old.
+///
+/// Lever retries a failed delivery "five times" with growing gaps (the schedule is not
+/// documented); three days lets those retries through, and a manual "Rerun" from Lever's
+/// delivery history after an outage over a weekend. Lever keeps that history for two weeks:
+/// widen the window (or disable it) to accept older reruns.
+pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(72 * 3600);
+
+/// The default tolerance for a `triggeredAt` ahead of the local clock: 5 minutes.
 pub const DEFAULT_FUTURE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
 /// Verifies webhook deliveries for one connected account, with options.
@@ -25,55 +31,65 @@ pub const DEFAULT_FUTURE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// * one or more **signature tokens**: Lever shows one per event type in its settings, and a
 ///   webhook created through the API has its own; a delivery is accepted if it matches any;
 /// * a **body limit** ([`DEFAULT_MAX_BODY_BYTES`] by default);
-/// * an optional **maximum age** of `triggeredAt`, which also refuses deliveries more than
-///   [`DEFAULT_FUTURE_TOLERANCE`] ahead of the local clock. Lever retries a failed delivery
-///   for a while with growing gaps, so keep it generous (hours, not seconds) if you want
-///   retries to get through;
-/// * optional **deduplication** by the delivery's `token`, remembering the last `n` tokens in
-///   memory. A repeat is refused with [`WebhookError::Duplicate`].
+/// * a **replay window** ([`DEFAULT_REPLAY_WINDOW`] by default): a delivery whose
+///   `triggeredAt` is older is refused ([`WebhookError::Stale`]), and so is one more than
+///   [`DEFAULT_FUTURE_TOLERANCE`] ahead of the local clock ([`WebhookError::FromTheFuture`]).
+///   Disable it with `.replay_window(None)`;
+/// * optional **deduplication**, remembering the last `n` handled deliveries in memory by
+///   their [`DedupKey`]: what Lever signs (`token` followed by `triggeredAt`), so moving digits
+///   between the two fields does not make a captured delivery new. A repeat of a handled
+///   delivery is refused with [`WebhookError::Duplicate`], a repeat of one still being handled
+///   (see [`Verifier::begin`]) with [`WebhookError::InFlight`].
+///
+/// **Lever signs only `token` and `triggeredAt`**: `event`, `data` and `id` are not signed, so
+/// whoever holds one genuine delivery can attach any `event`/`data` to its signature. The
+/// replay window and dedup limit how a signature can be reused, not what it comes with: treat
+/// `data` as a hint, and re-read the object it names through the API (e.g.
+/// `client.opportunities().get(id)`) before acting on it.
 ///
 /// Cloning is cheap; clones share the dedup memory. `Debug` never shows the tokens.
 ///
 /// ```
-/// use std::time::Duration;
 /// use lever_client::webhooks::{signed_delivery, Verifier, WebhookError};
 ///
-/// let verifier = Verifier::new("signature-token")
-///     .max_age(Duration::from_secs(24 * 3600))
-///     .dedup(10_000);
+/// let verifier = Verifier::new("signature-token").dedup(10_000);
 /// let body = signed_delivery("signature-token", "candidateHired", serde_json::json!({}));
-/// let event = verifier.verify_and_parse(&body).unwrap();
+/// let (event, pending) = verifier.begin(&body).unwrap();
 /// assert_eq!(event.name(), "candidateHired");
+/// // While it is being handled, a retry must come back later...
+/// assert_eq!(verifier.begin(&body).unwrap_err(), WebhookError::InFlight);
+/// pending.complete();
+/// // ...and once handled, it is a duplicate.
 /// assert_eq!(verifier.verify_and_parse(&body), Err(WebhookError::Duplicate));
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
     /// The signature tokens, keyed for HMAC once.
     keys: Vec<SigningKey>,
-    max_age: Option<Duration>,
+    replay_window: Option<Duration>,
     future_tolerance: Duration,
     max_body_bytes: usize,
-    dedup: Option<Arc<Mutex<SeenTokens>>>,
+    dedup: Option<SharedMemory>,
 }
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
             .field("tokens", &self.keys.len())
-            .field("max_age", &self.max_age)
+            .field("replay_window", &self.replay_window)
             .field("future_tolerance", &self.future_tolerance)
             .field("max_body_bytes", &self.max_body_bytes)
             .field(
                 "dedup_capacity",
-                &self.dedup.as_ref().map(|d| lock(d).capacity),
+                &self.dedup.as_ref().map(|d| lock(d).capacity()),
             )
             .finish()
     }
 }
 
 impl Verifier {
-    /// A verifier with one signature token and the default options (1 MiB body limit, no
-    /// maximum age, no dedup).
+    /// A verifier with one signature token and the default options (1 MiB body limit,
+    /// [`DEFAULT_REPLAY_WINDOW`], no dedup).
     pub fn new(signature_token: impl Into<Secret>) -> Self {
         Verifier::with_tokens([signature_token])
     }
@@ -85,7 +101,7 @@ impl Verifier {
                 .into_iter()
                 .map(|token| SigningKey::new(token.into().expose()))
                 .collect(),
-            max_age: None,
+            replay_window: Some(DEFAULT_REPLAY_WINDOW),
             future_tolerance: DEFAULT_FUTURE_TOLERANCE,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             dedup: None,
@@ -99,14 +115,21 @@ impl Verifier {
         self
     }
 
-    /// Refuses deliveries whose `triggeredAt` is older than `max_age`, or more than the future
-    /// tolerance ahead of the local clock.
-    pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
+    /// Refuses deliveries whose `triggeredAt` is older than `window`, or more than the future
+    /// tolerance ahead of the local clock (default [`DEFAULT_REPLAY_WINDOW`]). `None` accepts
+    /// any `triggeredAt`: then only dedup (within its capacity) stops a captured delivery
+    /// from being replayed.
+    pub fn replay_window(mut self, window: Option<Duration>) -> Self {
+        self.replay_window = window;
         self
     }
 
-    /// How far ahead of the local clock `triggeredAt` may be when a maximum age is set
+    /// The same as `.replay_window(Some(max_age))`.
+    pub fn max_age(self, max_age: Duration) -> Self {
+        self.replay_window(Some(max_age))
+    }
+
+    /// How far ahead of the local clock `triggeredAt` may be while a replay window is set
     /// (default [`DEFAULT_FUTURE_TOLERANCE`]).
     pub fn future_tolerance(mut self, tolerance: Duration) -> Self {
         self.future_tolerance = tolerance;
@@ -124,86 +147,100 @@ impl Verifier {
         self.max_body_bytes
     }
 
-    /// Refuses repeated deliveries, remembering the `token` of the last `capacity` accepted
-    /// deliveries (at least one). The memory is per process; clones share it.
+    /// Refuses repeated deliveries, remembering the [`DedupKey`] of the last `capacity`
+    /// handled deliveries (at least one) and of every delivery being handled. The memory is
+    /// per process; clones share it.
     pub fn dedup(mut self, capacity: usize) -> Self {
-        self.dedup = Some(Arc::new(Mutex::new(SeenTokens::new(capacity.max(1)))));
+        self.dedup = Some(Arc::new(Mutex::new(DedupMemory::new(capacity.max(1)))));
         self
     }
 
-    /// Checks the body size, the envelope, the signature, the age and (with dedup) that the
-    /// token is new, then records the token as seen.
+    /// Checks the body size, the envelope, the signature, the replay window and (with dedup)
+    /// that the delivery is new, then records it as **handled**.
     ///
-    /// `data` is not decoded; use [`Verifier::verify_and_parse`] for a typed event.
+    /// `data` is not decoded; use [`Verifier::verify_and_parse`] for a typed event, and
+    /// [`Verifier::begin`] to acknowledge only once the delivery is handled.
     pub fn verify(&self, body: &[u8]) -> Result<(), WebhookError> {
-        self.check_size(body)?;
+        let key = self.verified_key(body)?;
+        self.accept(key)
+    }
+
+    /// Like [`Verifier::verify`], then decodes the typed event (the JSON is parsed once). The
+    /// delivery is recorded as handled (with dedup) only once the event decoded.
+    ///
+    /// If handling it then fails, call [`Verifier::forget`] so that Lever's retry is
+    /// accepted; until then, a retry is refused as a duplicate, even one arriving while you
+    /// are still handling the first attempt. [`Verifier::begin`] avoids both pitfalls.
+    pub fn verify_and_parse(&self, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+        let (event, key) = self.verified_event(body)?;
+        self.accept(key)?;
+        Ok(event)
+    }
+
+    /// Like [`Verifier::verify_and_parse`], but the delivery is recorded as **being handled**
+    /// until the returned [`Pending`] is completed: answer Lever with 2xx only after
+    /// [`Pending::complete`].
+    ///
+    /// With dedup, a copy arriving meanwhile gets [`WebhookError::InFlight`] (a retryable
+    /// status), a copy arriving after `complete` gets [`WebhookError::Duplicate`] (2xx), and if
+    /// the `Pending` is dropped without `complete` the delivery is forgotten, so Lever's retry
+    /// is handled again.
+    pub fn begin(&self, body: &[u8]) -> Result<(WebhookEvent, Pending), WebhookError> {
+        let (event, key) = self.verified_event(body)?;
+        let pending = dedup::claim(self.dedup.as_ref(), key)?;
+        Ok((event, pending))
+    }
+
+    /// Forgets a handled delivery, so that a retry of it is accepted again. Call it when
+    /// handling a delivery accepted by [`Verifier::verify`] or [`Verifier::verify_and_parse`]
+    /// failed. Deliveries being handled through [`Verifier::begin`] are not affected.
+    pub fn forget(&self, key: &DedupKey) {
+        if let Some(dedup) = &self.dedup {
+            lock(dedup).forget(key);
+        }
+    }
+
+    /// Size, envelope, signature and replay window; returns the delivery's key.
+    fn verified_key(&self, body: &[u8]) -> Result<DedupKey, WebhookError> {
+        check_size(body, self.max_body_bytes)?;
         // The one-pass read covers well-formed deliveries; anything else takes the `Value`
         // path, which gives the precise error.
         let envelope = Envelope::read(body);
         let checked = envelope.as_ref().filter(|e| e.check_data().is_some());
         if let Some(fields) = checked.and_then(Envelope::signed) {
             self.check_fields(&fields)?;
-            self.check_new(fields.token)?;
-            return self.remember(fields.token);
+            return Ok(DedupKey::of(&fields));
         }
-        let value = self.check(body)?;
-        self.record(&value)
+        let value = parse_json(body)?;
+        let fields = signed_fields(&value)?;
+        self.check_fields(&fields)?;
+        Ok(DedupKey::of(&fields))
     }
 
-    /// Like [`Verifier::verify`], then decodes the typed event (the JSON is parsed once). The
-    /// token is recorded as seen only once the event decoded.
-    pub fn verify_and_parse(&self, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
-        self.check_size(body)?;
+    /// Size, envelope, signature and replay window, then the typed event and its key.
+    fn verified_event(&self, body: &[u8]) -> Result<(WebhookEvent, DedupKey), WebhookError> {
+        check_size(body, self.max_body_bytes)?;
         // One pass over the bytes, straight into the typed event; anything out of the ordinary
-        // (errors, unknown events) takes the `Value` path below, which starts over.
-        // Errors are answered by the `Value` path too: `data` is not checked yet here.
+        // (errors, unknown events) takes the `Value` path below, which starts over and gives
+        // the precise error (`data` is not checked yet here).
         if let Some(envelope) = Envelope::read(body) {
             if let Some(fields) = envelope.signed() {
-                if self.check_fields(&fields).is_ok() && self.check_new(fields.token).is_ok() {
-                    // Dedup records the token only once the event decoded.
+                if self.check_fields(&fields).is_ok() {
+                    let key = DedupKey::of(&fields);
                     if let Some(event) = envelope.into_event() {
-                        self.remember(event.token())?;
-                        return Ok(event);
+                        return Ok((event, key));
                     }
                 }
             }
         }
-        let value = self.check(body)?;
-        let token = signed_fields(&value)?.token.to_owned();
-        self.check_new(&token)?;
-        let event = event_from_value(value)?;
-        self.remember(&token)?;
-        Ok(event)
-    }
-
-    /// Forgets a delivery token recorded by dedup, so a retry of that delivery is accepted
-    /// again. Call it when handling an accepted delivery failed and Lever should retry.
-    pub fn forget(&self, token: &str) {
-        if let Some(dedup) = &self.dedup {
-            lock(dedup).remove(token);
-        }
-    }
-
-    /// Size, JSON, envelope, signature and age; returns the parsed body.
-    fn check(&self, body: &[u8]) -> Result<Value, WebhookError> {
-        self.check_size(body)?;
         let value = parse_json(body)?;
-        self.check_fields(&signed_fields(&value)?)?;
-        Ok(value)
+        let fields = signed_fields(&value)?;
+        self.check_fields(&fields)?;
+        let key = DedupKey::of(&fields);
+        Ok((event_from_value(value)?, key))
     }
 
-    /// Refuses a body over the limit.
-    fn check_size(&self, body: &[u8]) -> Result<(), WebhookError> {
-        if body.len() > self.max_body_bytes {
-            Err(WebhookError::BodyTooLarge {
-                limit: self.max_body_bytes,
-            })
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Signature (against every token) and age of the signed fields.
+    /// Signature (against every token) and replay window of the signed fields.
     fn check_fields(&self, fields: &SignedFields<'_>) -> Result<(), WebhookError> {
         if self.keys.is_empty() {
             return Err(WebhookError::NoSignatureToken);
@@ -215,35 +252,22 @@ impl Verifier {
         if !matched {
             return Err(WebhookError::SignatureMismatch);
         }
-        if let Some(max_age) = self.max_age {
+        if let Some(window) = self.replay_window {
             check_age(
                 fields.triggered_at,
                 Timestamp::now().as_millis(),
-                max_age,
+                window,
                 self.future_tolerance,
             )?;
         }
         Ok(())
     }
 
-    fn record(&self, value: &Value) -> Result<(), WebhookError> {
-        let token = signed_fields(value)?.token;
-        self.check_new(token)?;
-        self.remember(token)
-    }
-
-    fn check_new(&self, token: &str) -> Result<(), WebhookError> {
+    /// Records a delivery as handled, unless it is known already.
+    fn accept(&self, key: DedupKey) -> Result<(), WebhookError> {
         match &self.dedup {
-            Some(dedup) if lock(dedup).contains(token) => Err(WebhookError::Duplicate),
-            _ => Ok(()),
-        }
-    }
-
-    /// Records a token; fails if another request recorded it in the meantime.
-    fn remember(&self, token: &str) -> Result<(), WebhookError> {
-        match &self.dedup {
-            Some(dedup) if !lock(dedup).insert(token.to_owned()) => Err(WebhookError::Duplicate),
-            _ => Ok(()),
+            Some(dedup) => lock(dedup).accept(key),
+            None => Ok(()),
         }
     }
 }
@@ -267,93 +291,9 @@ fn check_age(
     }
 }
 
-/// A poisoned lock only means another thread panicked while holding it; the set of tokens is
-/// still consistent (every operation leaves it valid), so keep using it.
-fn lock(m: &Mutex<SeenTokens>) -> std::sync::MutexGuard<'_, SeenTokens> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A bounded set of recently seen tokens; the oldest is forgotten first.
-#[derive(Debug)]
-struct SeenTokens {
-    capacity: usize,
-    /// Token → the generation it was inserted with.
-    set: HashMap<String, u64>,
-    /// Insertion order; entries whose generation no longer matches `set` are stale.
-    order: VecDeque<(String, u64)>,
-    next_generation: u64,
-}
-
-impl SeenTokens {
-    fn new(capacity: usize) -> Self {
-        SeenTokens {
-            capacity,
-            set: HashMap::new(),
-            order: VecDeque::new(),
-            next_generation: 0,
-        }
-    }
-
-    fn contains(&self, token: &str) -> bool {
-        self.set.contains_key(token)
-    }
-
-    /// Inserts a token; `false` if it was already there.
-    fn insert(&mut self, token: String) -> bool {
-        if self.set.contains_key(&token) {
-            return false;
-        }
-        let generation = self.next_generation;
-        self.next_generation = self.next_generation.wrapping_add(1);
-        self.set.insert(token.clone(), generation);
-        self.order.push_back((token, generation));
-        while self.set.len() > self.capacity {
-            let Some((old, old_generation)) = self.order.pop_front() else {
-                break;
-            };
-            if self.set.get(&old) == Some(&old_generation) {
-                self.set.remove(&old);
-            }
-        }
-        // Drop stale entries left by `remove` so `order` stays bounded.
-        if self.order.len() > self.capacity.saturating_mul(2) {
-            let set = &self.set;
-            self.order.retain(|(t, g)| set.get(t) == Some(g));
-        }
-        true
-    }
-
-    fn remove(&mut self, token: &str) {
-        self.set.remove(token);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seen_tokens_are_bounded() {
-        let mut seen = SeenTokens::new(2);
-        assert!(seen.insert("a".into()));
-        assert!(!seen.insert("a".into()));
-        assert!(seen.insert("b".into()));
-        assert!(seen.insert("c".into()));
-        assert!(!seen.contains("a"));
-        assert!(seen.contains("b") && seen.contains("c"));
-        seen.remove("b");
-        assert!(!seen.contains("b"));
-        assert!(seen.insert("b".into()));
-        assert!(seen.insert("d".into()));
-        // `c` is the oldest live entry now.
-        assert!(!seen.contains("c"));
-        assert!(seen.contains("b") && seen.contains("d"));
-        for i in 0..100 {
-            seen.insert(i.to_string());
-            seen.remove(&i.to_string());
-        }
-        assert!(seen.order.len() <= 4);
-    }
 
     #[test]
     fn ages() {
