@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use lever_client::oauth::{self, AuthorizeParams, CodeExchange};
+use lever_client::webhooks::Verifier;
 use lever_client::{
     Client, ClientBuilder, Environment, Method, OAuthCredentials, Secret, TokenPair,
 };
@@ -16,9 +17,10 @@ use tokio::sync::broadcast;
 
 use crate::crypto::Keyring;
 use crate::error::ConnectError;
-use crate::secrets::StoredSecret;
+use crate::secrets::{open_signature_token, seal_signature_token, StoredSecret};
 use crate::store::{
     ConnectionKind, ConnectionRecord, ConnectionStatus, OAuthStateRecord, StateLookup, Store,
+    WebhookRecord,
 };
 use crate::time::{from_ms, now_ms};
 use crate::tokens::{with_pair, AccountTokens};
@@ -165,6 +167,43 @@ pub struct Callback {
 
 type Configure = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
 
+/// Lever webhooks to create in every account that connects, delivering to your route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSetup {
+    /// Your webhook route's base URL; each account's webhooks deliver to
+    /// `{url}/{account}` (the account ID percent-encoded), as
+    /// [`webhook_routes`](crate::routes::webhook_routes) expects.
+    pub url: String,
+    /// Lever's event names, e.g. `applicationCreated`, `candidateStageChange`.
+    pub events: Vec<String>,
+}
+
+impl WebhookSetup {
+    /// Webhooks for `events`, delivered under `url`.
+    pub fn new<I, S>(url: impl Into<String>, events: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        WebhookSetup {
+            url: url.into(),
+            events: events.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The delivery URL of `account`'s webhooks.
+    pub fn url_for(&self, account: &str) -> String {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(account.as_bytes()).collect::<String>();
+        // form encoding writes spaces as '+', which a path does not decode.
+        format!(
+            "{}/{}",
+            self.url.trim_end_matches('/'),
+            encoded.replace('+', "%20")
+        )
+    }
+}
+
 /// Builds [`Connections`].
 pub struct ConnectionsBuilder {
     store: Option<Arc<dyn Store>>,
@@ -174,6 +213,7 @@ pub struct ConnectionsBuilder {
     base_url: Option<String>,
     state_ttl: Duration,
     configure: Option<Configure>,
+    webhooks: Option<WebhookSetup>,
 }
 
 impl fmt::Debug for ConnectionsBuilder {
@@ -229,6 +269,14 @@ impl ConnectionsBuilder {
         self
     }
 
+    /// Creates these Lever webhooks in every account when it connects (and deletes them when
+    /// it disconnects); their signature tokens are stored, sealed, for
+    /// [`Connections::verifier`].
+    pub fn webhooks(mut self, setup: WebhookSetup) -> Self {
+        self.webhooks = Some(setup);
+        self
+    }
+
     /// Applies your settings (rate limit, retries, timeouts…) to every account's client.
     pub fn configure_clients(
         mut self,
@@ -256,6 +304,7 @@ impl ConnectionsBuilder {
                 base_url: self.base_url,
                 state_ttl: self.state_ttl,
                 configure: self.configure,
+                webhooks: self.webhooks,
                 clients: RwLock::new(HashMap::new()),
                 events,
             }),
@@ -282,6 +331,7 @@ struct Inner {
     base_url: Option<String>,
     state_ttl: Duration,
     configure: Option<Configure>,
+    webhooks: Option<WebhookSetup>,
     clients: RwLock<HashMap<String, Client>>,
     events: broadcast::Sender<ConnectionEvent>,
 }
@@ -321,6 +371,7 @@ impl Connections {
             base_url: None,
             state_ttl: DEFAULT_STATE_TTL,
             configure: None,
+            webhooks: None,
         }
     }
 
@@ -454,10 +505,7 @@ impl Connections {
         let record = with_pair(&self.inner.keyring, record, tokens)?;
         self.inner.store.put_connection(&record).await?;
         self.forget_client(account);
-        let _ = self.inner.events.send(ConnectionEvent::Connected {
-            account: account.to_owned(),
-            kind: ConnectionKind::OAuth,
-        });
+        self.connected(account, ConnectionKind::OAuth).await?;
         Ok(ConnectionInfo::from(&record))
     }
 
@@ -509,11 +557,99 @@ impl Connections {
         record.token_version += 1;
         self.inner.store.put_connection(&record).await?;
         self.forget_client(account);
+        self.connected(account, ConnectionKind::ApiKey).await?;
+        Ok(ConnectionInfo::from(&record))
+    }
+
+    /// After a connection was stored: webhooks, then the event.
+    async fn connected(&self, account: &str, kind: ConnectionKind) -> Result<(), ConnectError> {
+        if self.inner.webhooks.is_some() {
+            self.register_webhooks(account).await?;
+        }
         let _ = self.inner.events.send(ConnectionEvent::Connected {
             account: account.to_owned(),
-            kind: ConnectionKind::ApiKey,
+            kind,
         });
-        Ok(ConnectionInfo::from(&record))
+        Ok(())
+    }
+
+    /// (Re)creates the configured webhooks in `account`'s Lever: deletes the ones it
+    /// registered before, creates one per event (`POST /webhooks`), and stores each
+    /// `signatureToken`, sealed. Connecting does this; call it again if it failed there.
+    pub async fn register_webhooks(&self, account: &str) -> Result<(), ConnectError> {
+        let Some(setup) = &self.inner.webhooks else {
+            return Ok(());
+        };
+        let client = self.client(account).await?;
+        self.delete_lever_webhooks(account, &client).await?;
+        for event in &setup.events {
+            let created = client
+                .request(Method::POST, "/webhooks")
+                .json(&serde_json::json!({ "url": setup.url_for(account), "event": event }))
+                .send()
+                .await?;
+            let hook = created.get("data").unwrap_or(&created);
+            let id = hook.get("id").and_then(|v| v.as_str());
+            let token = hook
+                .pointer("/configuration/signatureToken")
+                .and_then(|v| v.as_str());
+            let (Some(id), Some(token)) = (id, token) else {
+                return Err(ConnectError::InvalidInput(
+                    "Lever's webhook answer has no id or signatureToken".into(),
+                ));
+            };
+            self.inner
+                .store
+                .put_webhook(&WebhookRecord {
+                    account: account.to_owned(),
+                    webhook_id: id.to_owned(),
+                    event: event.clone(),
+                    sealed_token: seal_signature_token(&self.inner.keyring, account, id, token)?,
+                    created_at: now_ms(),
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the webhooks `account` registered, in Lever (best effort: a webhook Lever no
+    /// longer has is fine) and in the store.
+    async fn delete_lever_webhooks(
+        &self,
+        account: &str,
+        client: &Client,
+    ) -> Result<(), ConnectError> {
+        for hook in self.inner.store.webhooks(account).await? {
+            let path = format!("/webhooks/{}", hook.webhook_id);
+            match client.request(Method::DELETE, &path).send().await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => tracing::warn!(error = %e, "could not delete a Lever webhook"),
+            }
+        }
+        self.inner.store.delete_webhooks(account).await?;
+        Ok(())
+    }
+
+    /// A [`Verifier`] holding every signature token of `account`'s registered webhooks
+    /// (Lever's default replay window; deduplicate in the store, as
+    /// [`webhook_routes`](crate::routes::webhook_routes) does). `None` when the account has
+    /// none.
+    pub async fn verifier(&self, account: &str) -> Result<Option<Verifier>, ConnectError> {
+        let hooks = self.inner.store.webhooks(account).await?;
+        if hooks.is_empty() {
+            return Ok(None);
+        }
+        let mut tokens = Vec::with_capacity(hooks.len());
+        for hook in &hooks {
+            tokens.push(open_signature_token(
+                &self.inner.keyring,
+                account,
+                &hook.webhook_id,
+                &hook.sealed_token,
+            )?);
+        }
+        Ok(Some(Verifier::with_tokens(tokens)))
     }
 
     fn client_builder(&self) -> ClientBuilder {
@@ -598,8 +734,9 @@ impl Connections {
         Ok(clients.entry(account.to_owned()).or_insert(client).clone())
     }
 
-    /// Disconnects `account`: deletes its credentials (the record stays, as disconnected,
-    /// for [`status`](Connections::status)) and forgets its webhooks and cached client.
+    /// Disconnects `account`: deletes the webhooks it registered (in Lever, while its
+    /// credentials still work, and in the store), deletes its credentials (the record stays,
+    /// as disconnected, for [`status`](Connections::status)) and forgets its cached client.
     pub async fn disconnect(&self, account: &str) -> Result<(), ConnectError> {
         let Some(mut record) = self.inner.store.connection(account).await? else {
             return Err(ConnectError::NotConnected {
@@ -614,6 +751,9 @@ impl Connections {
         record.sealed = None;
         record.expires_at = None;
         record.token_version += 1;
+        if let Ok(client) = self.client(account).await {
+            self.delete_lever_webhooks(account, &client).await?;
+        }
         self.inner.store.put_connection(&record).await?;
         self.inner.store.delete_webhooks(account).await?;
         self.forget_client(account);

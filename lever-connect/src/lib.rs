@@ -18,6 +18,7 @@ mod tokens;
 pub use checkpoints::StoreCheckpoints;
 pub use connections::{
     Callback, ConnectionEvent, ConnectionInfo, Connections, ConnectionsBuilder, OAuthApp,
+    WebhookSetup,
 };
 pub use crypto::Keyring;
 pub use error::ConnectError;

@@ -1,4 +1,7 @@
-//! axum routes for the OAuth connect flow (feature `axum`).
+//! axum routes (feature `axum`): the OAuth connect flow, and the webhook route of every
+//! connected account.
+//!
+//! ## Connect routes ([`connect_routes`])
 //!
 //! - `GET /connect/:account` answers `302 Found` to Lever's authorize URL, with a fresh
 //!   single-use state bound to the account;
@@ -10,6 +13,19 @@
 //! from it), `403` when the customer denied consent, `502` when Lever refused the code — and
 //! a short page that sends the browser on to your failure URL with `?error=…` (and
 //! `&account=…` when the state was genuine).
+//!
+//! ## Webhook route ([`webhook_routes`])
+//!
+//! `POST /:account` receives the deliveries of the webhooks that
+//! [`ConnectionsBuilder::webhooks`](crate::ConnectionsBuilder::webhooks) registered. It
+//! finds the account's signature tokens in the store, verifies the delivery (signature,
+//! Lever's replay window, body size), deduplicates it in the store by what Lever signs — across
+//! every process sharing the store — and dispatches it. It answers `200` only once every
+//! handler succeeded (a copy of a delivery already handled gets `200` without running them
+//! again; a copy arriving while the first is being handled runs them again: at least once,
+//! never a `2xx` before success), `500` when a handler failed (Lever retries), `401` for a bad
+//! signature, `400` for a malformed or stale delivery, `404` for an account without webhooks,
+//! `413` for a body over 1 MiB. Response bodies never echo the delivery.
 //!
 //! ```no_run
 //! # fn demo(connections: lever_connect::Connections) {
@@ -35,8 +51,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use axum::body::Bytes;
+use lever_client::triggers::Dispatcher;
+use lever_client::webhooks::{WebhookError, DEFAULT_MAX_BODY_BYTES};
+
 use crate::connections::{Callback, Connections};
 use crate::error::ConnectError;
+use crate::time::now_ms;
 
 /// Where the connect routes send the customer's browser, and what they ask Lever for.
 #[derive(Debug, Clone)]
@@ -188,4 +209,77 @@ async fn callback(State(state): State<Arc<RouteState>>, Query(cb): Query<Callbac
             )
         }
     }
+}
+
+struct WebhookState {
+    connections: Connections,
+    dispatcher: Dispatcher,
+}
+
+/// The webhook route, `POST /:account`, to nest under the URL given to
+/// [`WebhookSetup`](crate::WebhookSetup).
+pub fn webhook_routes(connections: Connections, dispatcher: Dispatcher) -> Router {
+    Router::new()
+        .route("/:account", axum::routing::post(webhook))
+        .layer(axum::extract::DefaultBodyLimit::max(DEFAULT_MAX_BODY_BYTES))
+        .with_state(Arc::new(WebhookState {
+            connections,
+            dispatcher,
+        }))
+}
+
+async fn webhook(
+    State(state): State<Arc<WebhookState>>,
+    Path(account): Path<String>,
+    body: Bytes,
+) -> Response {
+    let verifier = match state.connections.verifier(&account).await {
+        Ok(Some(verifier)) => verifier,
+        Ok(None) => return (StatusCode::NOT_FOUND, "unknown account").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load the account's webhook tokens");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response();
+        }
+    };
+    let event = match verifier.verify_and_parse(&body) {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::warn!(account = %account, error = %e, "webhook refused");
+            let text = match e {
+                WebhookError::MissingSignature
+                | WebhookError::BadSignatureEncoding
+                | WebhookError::SignatureMismatch => "bad signature",
+                WebhookError::BodyTooLarge { .. } => "body too large",
+                _ => "not a valid delivery",
+            };
+            return (e.status_code(), text).into_response();
+        }
+    };
+    let Some(key) = event.dedup_key() else {
+        return (StatusCode::BAD_REQUEST, "not a valid delivery").into_response();
+    };
+    let key = key.to_string();
+    let store = state.connections.store();
+    match store.delivery_recorded(&key).await {
+        Ok(true) => return (StatusCode::OK, "duplicate delivery: already handled").into_response(),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check webhook dedup");
+            return (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response();
+        }
+    }
+    match state.dispatcher.dispatch_webhook(&account, event).await {
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(account = %account, error = %e, "webhook handler failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "handler failed").into_response();
+        }
+    }
+    // Recorded only after success: a failed attempt leaves nothing, so Lever's retry runs.
+    if let Err(e) = store.record_delivery(&key, &account, now_ms()).await {
+        // Handled but not recorded: a retry would run the handlers again (at least once).
+        tracing::error!(error = %e, "cannot record a handled webhook delivery");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "try again later").into_response();
+    }
+    (StatusCode::OK, "ok").into_response()
 }

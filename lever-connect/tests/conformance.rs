@@ -151,7 +151,10 @@ async fn deliveries_dedup_once(store: &dyn Store) {
         futures::future::join_all((0..10).map(|_| store.record_delivery("sig-1", "a", 1))).await;
     let firsts = results.iter().filter(|r| matches!(r, Ok(true))).count();
     assert_eq!(firsts, 1, "{results:?}");
+    assert!(store.delivery_recorded("sig-1").await.unwrap());
+    assert!(!store.delivery_recorded("sig-2").await.unwrap());
     store.forget_delivery("sig-1").await.unwrap();
+    assert!(!store.delivery_recorded("sig-1").await.unwrap());
     assert!(store.record_delivery("sig-1", "a", 2).await.unwrap());
 }
 

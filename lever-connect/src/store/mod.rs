@@ -270,6 +270,12 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: i64,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
+    /// Whether a delivery with this dedup key was recorded (by any process).
+    fn delivery_recorded<'a>(
+        &'a self,
+        dedup_key: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
     /// Forgets a recorded delivery (its handling failed, so Lever's retry must be accepted).
     fn forget_delivery<'a>(&'a self, dedup_key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
 }

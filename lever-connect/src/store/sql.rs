@@ -606,6 +606,19 @@ impl Store for SqlStore {
         })
     }
 
+    fn delivery_recorded<'a>(
+        &'a self,
+        dedup_key: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query("SELECT 1 FROM lever_webhook_deliveries WHERE dedup_key = $1")
+                .bind(dedup_key)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.is_some())
+        })
+    }
+
     fn forget_delivery<'a>(&'a self, dedup_key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             sqlx::query("DELETE FROM lever_webhook_deliveries WHERE dedup_key = $1")
