@@ -1,5 +1,6 @@
 //! A tour of the Lever client against an embedded simulator: the seed actions, a passthrough
-//! request, and the triggers. Run it with `cargo run -p lever-tests --example tour`.
+//! request, the triggers, and two customers connecting their own Lever accounts
+//! (`lever-connect` on an embedded SQLite file). Run it with `cargo run -p lever-tests --example tour`.
 //!
 //! Building this example builds `lever-client`, whose build script regenerates the client from
 //! the shipped spec (`lever-spec/spec/`), so the tour always shows the current spec at work.
@@ -300,8 +301,116 @@ async fn main() -> Result<()> {
         .count();
     println!("  {accepted} signed webhook deliveries accepted");
 
+    connected_accounts(&sim).await?;
+
     step("Done");
     println!("{} requests served by the simulator", sim.request_count());
     sim.shutdown().await;
+    Ok(())
+}
+
+/// Two customers connect their own (simulated) Lever accounts — one through the OAuth flow,
+/// one with an API key — and the app acts on behalf of each.
+async fn connected_accounts(sim: &Simulator) -> Result<()> {
+    use lever_connect::{Callback, Connections, Keyring, OAuthApp, SqlStore};
+
+    step("Connected accounts (lever-connect, embedded SQLite)");
+    sim.add_account("acme")?;
+    let globex = sim.add_account("globex")?;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("connections.db");
+    let oauth = sim.oauth_config();
+    let connections = Connections::builder()
+        .store(SqlStore::sqlite(&db).await?)
+        .keyring(Keyring::from_base64("tour-key", &Keyring::generate_key())?)
+        .base_url(sim.base_url())
+        .oauth_app(
+            OAuthApp::new(
+                &oauth.client_id,
+                oauth.client_secret.as_str(),
+                "https://app.example/lever/callback",
+            )
+            .authorize_url(sim.authorize_url())
+            .token_url(sim.oauth_token_url()),
+        )
+        .build()?;
+    println!(
+        "  store: {} (secrets sealed with AES-256-GCM)",
+        db.display()
+    );
+
+    // Customer "northwind" goes through Lever's consent screen as the admin of Acme's Lever.
+    let authorize = connections
+        .authorize_url(
+            "northwind",
+            &["postings:read:admin", "postings:write:admin"],
+        )
+        .await?;
+    println!(
+        "  northwind is sent to {}…",
+        &authorize[..authorize.len().min(60)]
+    );
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let consent = browser
+        .get(format!("{authorize}&login_hint=acme"))
+        .send()
+        .await?;
+    let back = consent
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .ok_or("no redirect from the consent screen")?;
+    let query: std::collections::HashMap<String, String> =
+        url::Url::parse(back)?.query_pairs().into_owned().collect();
+    let callback = Callback {
+        state: query.get("state").cloned().unwrap_or_default(),
+        code: query.get("code").cloned(),
+        error: query.get("error").cloned(),
+    };
+    let info = connections.complete_callback(&callback).await?;
+    println!(
+        "  northwind connected: {:?}, {} scopes granted",
+        info.status,
+        info.scopes.len()
+    );
+
+    // Customer "contoso" pastes Globex's API key.
+    connections
+        .connect_api_key("contoso", globex.api_key.clone())
+        .await?;
+    println!("  contoso connected with an API key (checked with one call)");
+
+    for account in ["northwind", "contoso"] {
+        let client = connections.client(account).await?;
+        let page = client.postings().list().limit(100).send().await?;
+        println!(
+            "  {account}: {} postings in its own Lever, e.g. {:?}",
+            page.data.len(),
+            page.data.first().and_then(|p| p.text.as_deref())
+        );
+    }
+    let acme_admin = sim
+        .account("acme")
+        .and_then(|a| a.default_user_id())
+        .ok_or("acme has no users")?;
+    let northwind = connections.client("northwind").await?;
+    let created = northwind
+        .postings()
+        .create(CreatePosting::new("Only at Acme"))
+        .perform_as(acme_admin.as_str())
+        .send()
+        .await?;
+    let contoso = connections.client("contoso").await?;
+    let seen = contoso.postings().get(&created.id).send().await;
+    println!(
+        "  northwind created {:?}; contoso sees it: {}",
+        created.text,
+        seen.is_ok()
+    );
+    for c in connections.list().await? {
+        println!("  {} | {:?} | {:?}", c.account, c.kind, c.status);
+    }
     Ok(())
 }
