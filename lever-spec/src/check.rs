@@ -1,6 +1,7 @@
 //! Merging documents and overlays, then checking and resolving every reference.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use crate::ast::{
     self, ActionAst, Document, ParamAst, ResourceAst, ResponseKind, Spanned, TypeAst, TypeAstKind,
@@ -50,25 +51,25 @@ pub(crate) fn merge(into: &mut Document, doc: Document, origin: Origin, sink: &m
         merge_resource(into, resource, sink);
     }
     for event in doc.events {
-        if let Some(existing) = into
-            .events
-            .iter()
-            .find(|e| e.name.value == event.name.value)
-        {
-            redefined(sink, &event.name, "event", &existing.name);
-        } else {
-            into.events.push(event);
+        match into.index.events.get(&event.name.value) {
+            Some(&i) => redefined(sink, &event.name, "event", &into.events[i].name),
+            None => {
+                into.index
+                    .events
+                    .insert(event.name.value.clone(), into.events.len());
+                into.events.push(event);
+            }
         }
     }
     for trigger in doc.triggers {
-        if let Some(existing) = into
-            .triggers
-            .iter()
-            .find(|t| t.name.value == trigger.name.value)
-        {
-            redefined(sink, &trigger.name, "trigger", &existing.name);
-        } else {
-            into.triggers.push(trigger);
+        match into.index.triggers.get(&trigger.name.value) {
+            Some(&i) => redefined(sink, &trigger.name, "trigger", &into.triggers[i].name),
+            None => {
+                into.index
+                    .triggers
+                    .insert(trigger.name.value.clone(), into.triggers.len());
+                into.triggers.push(trigger);
+            }
         }
     }
 }
@@ -87,24 +88,28 @@ fn redefined(sink: &mut Sink, name: &Spanned<String>, what: &str, first: &Spanne
 
 fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
     let Some(existing) = into
+        .index
         .types
-        .iter_mut()
-        .find(|t| t.name.value == ty.name.value)
+        .get(&ty.name.value)
+        .and_then(|&i| into.types.get_mut(i))
     else {
         if ty.extend {
             let names: Vec<&str> = into.types.iter().map(|t| t.name.value.as_str()).collect();
             let help = did_you_mean(&ty.name.value, names)
                 .unwrap_or_else(|| "remove `extend: true` to define a new type".into());
-            sink.error_help(
+            sink.unresolved(
                 &ty.name.location,
                 &ty.name.path,
                 format!(
                     "`extend: true` on type `{}`, which does not exist",
                     ty.name.value
                 ),
-                help,
+                Some(help),
             );
         } else {
+            into.index
+                .types
+                .insert(ty.name.value.clone(), into.types.len());
             into.types.push(ty);
         }
         return;
@@ -173,9 +178,10 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
 
 fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
     let Some(existing) = into
+        .index
         .resources
-        .iter_mut()
-        .find(|r| r.name.value == resource.name.value)
+        .get(&resource.name.value)
+        .and_then(|&i| into.resources.get_mut(i))
     else {
         if resource.extend {
             let names: Vec<&str> = into
@@ -185,16 +191,19 @@ fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
                 .collect();
             let help = did_you_mean(&resource.name.value, names)
                 .unwrap_or_else(|| "remove `extend: true` to define a new resource".into());
-            sink.error_help(
+            sink.unresolved(
                 &resource.name.location,
                 &resource.name.path,
                 format!(
                     "`extend: true` on resource `{}`, which does not exist",
                     resource.name.value
                 ),
-                help,
+                Some(help),
             );
         } else {
+            into.index
+                .resources
+                .insert(resource.name.value.clone(), into.resources.len());
             into.resources.push(resource);
         }
         return;
@@ -204,15 +213,18 @@ fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
         redefined(sink, &resource.name, "resource", &first);
         return;
     }
+    let mut by_name: HashMap<String, usize> = existing
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.value.clone(), i))
+        .collect();
     for action in resource.actions {
-        if let Some(old) = existing
-            .actions
-            .iter()
-            .find(|a| a.name.value == action.name.value)
-        {
-            let first = old.name.clone();
+        if let Some(&i) = by_name.get(&action.name.value) {
+            let first = existing.actions[i].name.clone();
             redefined(sink, &action.name, "action", &first);
         } else {
+            by_name.insert(action.name.value.clone(), existing.actions.len());
             existing.actions.push(action);
         }
     }
@@ -224,6 +236,7 @@ pub(crate) fn resolve(doc: &Document, sink: &mut Sink) -> Spec {
     let api = resolve_api(doc, sink);
     let mut resolver = Resolver {
         types: &types,
+        type_names: Rc::new(types.keys().map(String::as_str).collect()),
         api: &api,
         sink,
     };
@@ -366,7 +379,7 @@ fn resolve_type_ref(
             let help = did_you_mean(name, candidates).or_else(|| {
                 Some("define it under `types:`, or use a built-in type such as `string`".into())
             });
-            sink.error_maybe_help(
+            sink.unresolved(
                 &ty.location,
                 &ty.path,
                 format!("unknown type `{name}`"),
@@ -584,13 +597,15 @@ fn check_recursion(types: &BTreeMap<String, TypeDef>, sink: &mut Sink) {
 
 struct Resolver<'a> {
     types: &'a BTreeMap<String, TypeDef>,
+    /// The names of `types`, built once: every action and event looks names up.
+    type_names: Rc<BTreeSet<&'a str>>,
     api: &'a Api,
     sink: &'a mut Sink,
 }
 
 impl<'a> Resolver<'a> {
-    fn names(&self) -> BTreeSet<&'a str> {
-        self.types.keys().map(String::as_str).collect()
+    fn names(&self) -> Rc<BTreeSet<&'a str>> {
+        Rc::clone(&self.type_names)
     }
 
     fn resources(&mut self, doc: &Document) -> BTreeMap<String, Resource> {
@@ -1094,7 +1109,7 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
         };
         for event in &trigger.webhook {
             if !spec.events.contains_key(&event.value) {
-                sink.error_maybe_help(
+                sink.unresolved(
                     &event.location,
                     &event.path,
                     format!("unknown webhook event `{}`", event.value),
@@ -1156,7 +1171,7 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
     };
     let Some(action) = spec.action(resource, action_name) else {
         let all: Vec<String> = spec.actions().map(|(_, a)| a.full_name()).collect();
-        sink.error_maybe_help(
+        sink.unresolved(
             &action_ref.location,
             &action_ref.path,
             format!("unknown action `{}`", action_ref.value),
@@ -1208,7 +1223,7 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
             &field.path,
             format!("field `{}` is `{}`, not a timestamp", field.value, f.ty),
         ),
-        None => sink.error_maybe_help(
+        None => sink.unresolved(
             &field.location,
             &field.path,
             format!(

@@ -4,6 +4,7 @@
 //! column. Only what the spec needs is modelled: mappings with string keys, sequences and
 //! scalars (kept as text; the decoder interprets them).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -139,37 +140,47 @@ fn is_null(text: &str) -> bool {
 /// A YAML syntax error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
-    /// Where the parser stopped.
+    /// Where the mistake is: the parser's position, moved to the offending tab or opening
+    /// quote where the parser stops later than that.
     pub location: Location,
     /// The parser's message.
     pub message: String,
+    /// What to do about it, where the mistake is recognised.
+    pub help: Option<String>,
 }
+
+/// The most YAML nodes that anchors (`&name`, remembered as a copy) and aliases (`*name`,
+/// expanded as a copy) may copy in one file, counting every node of every copied subtree. A
+/// spec needs few of either; a "billion laughs" file (anchors that alias each other ten times
+/// over, ten levels deep) would need 10^9. Copying stops with an error at the first anchor or
+/// alias that would pass the limit, before it copies anything, so a file costs at most this
+/// many copied nodes (a few MB), however it nests them.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// The deepest nesting of mappings and sequences accepted in one file. The spec's own shape is
+/// under ten levels deep; the limit keeps a hostile file from building a tree so deep that
+/// walking or dropping it would overflow the stack.
+pub const MAX_DEPTH: usize = 128;
 
 /// Parses one YAML document into a located tree. An empty file gives an empty mapping.
 pub fn parse(file: &Arc<SourceFile>) -> Result<Node, SyntaxError> {
     let mut builder = TreeBuilder {
         file,
         stack: Vec::new(),
-        anchors: Vec::new(),
+        anchors: HashMap::new(),
         root: None,
+        copied_nodes: 0,
     };
     let mut parser = Parser::new_from_str(&file.text);
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|err| SyntaxError {
-            location: Location {
-                file: Arc::clone(file),
-                line: err.marker().line(),
-                column: err.marker().col() + 1,
-                len: 1,
-            },
-            message: err.info().to_string(),
-        })?;
+        let (event, span) = next.map_err(|err| scan_error(file, &err, &builder.stack))?;
         if builder.root.is_some() {
             // A spec file holds one document; a second one would be silently lost.
             if let Event::DocumentStart(_) = event {
                 return Err(SyntaxError {
                     location: Location::from_span(file, span),
                     message: "a spec file holds one YAML document, but this one starts another (`---`); split it into two files".into(),
+                    help: None,
                 });
             }
             continue;
@@ -182,16 +193,141 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, SyntaxError> {
     }))
 }
 
+/// The parser's error, pointed at the mistake rather than where the scanner gave up.
+fn scan_error(
+    file: &Arc<SourceFile>,
+    err: &saphyr_parser::ScanError,
+    open: &[Frame],
+) -> SyntaxError {
+    let marker = err.marker();
+    let message = err.info().to_string();
+    let at = |line: usize, column: usize| Location {
+        file: Arc::clone(file),
+        line,
+        column,
+        len: 1,
+    };
+    // The scanner notices a tab only once it has read past it, sometimes while still on the
+    // line before; the first tab from the start of that line is the one it tripped over.
+    if message.contains("tab") {
+        if let Some((line, column)) = first_tab_from_line(&file.text, marker.line()) {
+            return SyntaxError {
+                location: at(line, column),
+                message,
+                help: Some("YAML indents with spaces only: replace the tab with spaces".into()),
+            };
+        }
+    }
+    // "trailing content after a quoted scalar": the string that just ended was closed by the
+    // quote that was meant to open the next one, so the missing quote is at its start.
+    // (The parser says "double-quoted" for single-quoted scalars too, so the quote character
+    // is read from the text.)
+    if message.contains("trailing content after") && message.contains("quoted scalar") {
+        if let Some((line, column)) = opening_quote(&file.text, marker.index()) {
+            return SyntaxError {
+                location: at(line, column),
+                message: format!(
+                    "the quoted string that opens here ends at {}:{}, where more text follows",
+                    marker.line(),
+                    marker.col() + 1
+                ),
+                help: Some("is its closing quote missing? close it where the value ends".into()),
+            };
+        }
+    }
+    // A flow collection (`{ ... }`, `[ ... ]`) left open runs on until something cannot
+    // belong to it, often lines later; the innermost open one is where the bracket is missing.
+    let (kind, bracket) = if message.contains("flow mapping") {
+        ("mapping", '}')
+    } else {
+        ("list", ']')
+    };
+    if message.contains("flow mapping") || message.contains("flow sequence") {
+        let innermost = open.iter().rev().find_map(|frame| match frame {
+            Frame::Map(node, ..) if bracket == '}' => Some(node),
+            Frame::Seq(node, ..) if bracket == ']' => Some(node),
+            _ => None,
+        });
+        if let Some(node) = innermost {
+            return SyntaxError {
+                location: Location {
+                    len: 1,
+                    ..node.location.clone()
+                },
+                message: format!(
+                    "the flow {kind} that opens here is not closed where it should be ({message} at {}:{})",
+                    marker.line(),
+                    marker.col() + 1
+                ),
+                help: Some(format!("close it with `{bracket}` where it ends")),
+            };
+        }
+    }
+    SyntaxError {
+        location: at(marker.line(), marker.col() + 1),
+        message,
+        help: None,
+    }
+}
+
+/// 1-based line and column of the first tab on `line` (1-based) or after it.
+fn first_tab_from_line(text: &str, line: usize) -> Option<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .skip(line.saturating_sub(1))
+        .find_map(|(i, l)| {
+            l.chars()
+                .position(|c| c == '\t')
+                .map(|column| (i + 1, column + 1))
+        })
+}
+
+/// 1-based line and column of the quote that opens the quoted scalar whose closing quote is
+/// the last quote (`"` or `'`) before the character index `end`.
+fn opening_quote(text: &str, end: usize) -> Option<(usize, usize)> {
+    let chars: Vec<char> = text.chars().take(end).collect();
+    let close = chars.iter().rposition(|&c| c == '"' || c == '\'')?;
+    let quote = chars[close];
+    let mut i = close;
+    let open = loop {
+        i = i.checked_sub(1)?;
+        if chars[i] != quote {
+            continue;
+        }
+        if quote == '"' {
+            // An odd run of backslashes escapes the quote.
+            let backslashes = chars[..i].iter().rev().take_while(|&&c| c == '\\').count();
+            if backslashes % 2 == 0 {
+                break i;
+            }
+        } else if i > 0 && chars[i - 1] == '\'' {
+            // `''` is an escaped single quote inside a single-quoted scalar.
+            i -= 1;
+        } else {
+            break i;
+        }
+    };
+    let before = &chars[..open];
+    let line = before.iter().filter(|&&c| c == '\n').count() + 1;
+    let column = before.iter().rev().take_while(|&&c| c != '\n').count() + 1;
+    Some((line, column))
+}
+
+/// An open collection: the node, its anchor id (0 for none) and how many nodes it holds so
+/// far, itself included (what copying it through an alias costs).
 enum Frame {
-    Seq(Node, usize),
-    Map(Node, usize, Option<Key>),
+    Seq(Node, usize, usize),
+    Map(Node, usize, usize, Option<Key>),
 }
 
 struct TreeBuilder<'a> {
     file: &'a Arc<SourceFile>,
     stack: Vec<Frame>,
-    anchors: Vec<(usize, Node)>,
+    /// Anchored nodes by anchor id (a redefined anchor replaces the old one), with their sizes.
+    anchors: HashMap<usize, (Arc<Node>, usize)>,
     root: Option<Node>,
+    /// Nodes copied by anchors and aliases so far, bounded by [`MAX_ALIAS_NODES`].
+    copied_nodes: usize,
 }
 
 impl TreeBuilder<'_> {
@@ -206,45 +342,48 @@ impl TreeBuilder<'_> {
                     },
                     location,
                 };
-                self.remember(anchor, &node);
-                self.push_node(node)
+                self.remember(anchor, &node, 1)?;
+                self.push_node(node, 1)
             }
             Event::SequenceStart(anchor, _) => {
+                self.check_depth(&location)?;
                 let node = Node {
                     value: Value::Seq(Vec::new()),
                     location,
                 };
-                self.stack.push(Frame::Seq(node, anchor));
+                self.stack.push(Frame::Seq(node, anchor, 1));
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
+                self.check_depth(&location)?;
                 let node = Node {
                     value: Value::Map(Vec::new()),
                     location,
                 };
-                self.stack.push(Frame::Map(node, anchor, None));
+                self.stack.push(Frame::Map(node, anchor, 1, None));
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Seq(node, anchor)) | Some(Frame::Map(node, anchor, _)) => {
-                    self.remember(anchor, &node);
-                    self.push_node(node)
+                Some(Frame::Seq(node, anchor, size)) | Some(Frame::Map(node, anchor, size, _)) => {
+                    self.remember(anchor, &node, size)?;
+                    self.push_node(node, size)
                 }
                 None => Ok(()),
             },
             Event::Alias(id) => {
-                let found = self.anchors.iter().rev().find(|(anchor, _)| *anchor == id);
-                match found {
-                    Some((_, node)) => {
-                        let mut node = node.clone();
-                        node.location = location;
-                        self.push_node(node)
-                    }
-                    None => Err(SyntaxError {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(SyntaxError {
                         location,
                         message: "alias refers to an anchor that is not defined yet".into(),
-                    }),
-                }
+                        help: None,
+                    });
+                };
+                let (node, size) = (Arc::clone(node), *size);
+                // Checked before copying: the limit bounds the work, not just the result.
+                self.spend(size, &location)?;
+                let mut node = Node::clone(&node);
+                node.location = location;
+                self.push_node(node, size)
             }
             Event::StreamStart
             | Event::StreamEnd
@@ -254,48 +393,85 @@ impl TreeBuilder<'_> {
         }
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node) {
+    fn remember(&mut self, anchor: usize, node: &Node, size: usize) -> Result<(), SyntaxError> {
         if anchor != 0 {
-            self.anchors.push((anchor, node.clone()));
+            self.spend(size, &node.location)?;
+            self.anchors.insert(anchor, (Arc::new(node.clone()), size));
         }
+        Ok(())
     }
 
-    fn push_node(&mut self, node: Node) -> Result<(), SyntaxError> {
+    /// Counts `size` copied nodes against [`MAX_ALIAS_NODES`], refusing the copy past it.
+    fn spend(&mut self, size: usize, location: &Location) -> Result<(), SyntaxError> {
+        let total = self.copied_nodes.saturating_add(size);
+        if total > MAX_ALIAS_NODES {
+            return Err(SyntaxError {
+                location: location.clone(),
+                message: format!(
+                    "anchors and aliases in this file copy more than {MAX_ALIAS_NODES} YAML nodes"
+                ),
+                help: Some(
+                    "a spec needs few anchors and aliases: write the repeated parts out".into(),
+                ),
+            });
+        }
+        self.copied_nodes = total;
+        Ok(())
+    }
+
+    fn check_depth(&self, location: &Location) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError {
+                location: location.clone(),
+                message: format!("mappings and lists nest more than {MAX_DEPTH} levels deep"),
+                help: Some("a spec is a few levels deep; close the open brackets".into()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a finished node of `size` nodes to the collection being built, or makes it the root.
+    fn push_node(&mut self, node: Node, size: usize) -> Result<(), SyntaxError> {
         match self.stack.last_mut() {
             None => {
                 self.root = Some(node);
                 Ok(())
             }
-            Some(Frame::Seq(seq, _)) => {
+            Some(Frame::Seq(seq, _, total)) => {
+                *total = total.saturating_add(size);
                 if let Value::Seq(items) = &mut seq.value {
                     items.push(node);
                 }
                 Ok(())
             }
-            Some(Frame::Map(map, _, pending_key)) => match pending_key.take() {
-                None => {
-                    let name = match &node.value {
-                        Value::Scalar { text, .. } => text.clone(),
-                        _ => {
-                            return Err(SyntaxError {
-                                location: node.location,
-                                message: "mapping keys must be plain strings".into(),
-                            })
-                        }
-                    };
-                    *pending_key = Some(Key {
-                        name,
-                        location: node.location,
-                    });
-                    Ok(())
-                }
-                Some(key) => {
-                    if let Value::Map(entries) = &mut map.value {
-                        entries.push((key, node));
+            Some(Frame::Map(map, _, total, pending_key)) => {
+                *total = total.saturating_add(size);
+                match pending_key.take() {
+                    None => {
+                        let name = match &node.value {
+                            Value::Scalar { text, .. } => text.clone(),
+                            _ => {
+                                return Err(SyntaxError {
+                                    location: node.location,
+                                    message: "mapping keys must be plain strings".into(),
+                                    help: None,
+                                })
+                            }
+                        };
+                        *pending_key = Some(Key {
+                            name,
+                            location: node.location,
+                        });
+                        Ok(())
                     }
-                    Ok(())
+                    Some(key) => {
+                        if let Value::Map(entries) = &mut map.value {
+                            entries.push((key, node));
+                        }
+                        Ok(())
+                    }
                 }
-            },
+            }
         }
     }
 }
