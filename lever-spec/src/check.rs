@@ -416,6 +416,9 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                 format!("rename it to `{}`", naming::pascal(&name.value)),
             );
         }
+        if naming::is_pascal_case(&name.value) {
+            check_ident(sink, name, "type name", &name.value);
+        }
         if BUILTINS.contains(&name.value.to_lowercase().as_str()) {
             sink.error(
                 &name.location,
@@ -437,6 +440,14 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                 let mut variants: BTreeMap<String, &str> = BTreeMap::new();
                 for value in values {
                     let variant = naming::variant_name(&value.value.value);
+                    let spelled = Spanned {
+                        value: value.value.value.clone(),
+                        location: value.location.clone(),
+                        path: value.path.clone(),
+                    };
+                    if !check_ident(sink, &spelled, "enum value", &variant) {
+                        continue;
+                    }
                     if variant == "Other" {
                         sink.error_help(
                             &value.location,
@@ -477,12 +488,14 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                 let mut rust_names: BTreeMap<String, &str> = BTreeMap::new();
                 for field in fields {
                     let rust = naming::field_name(&field.name.value);
-                    if naming::is_unrawable_keyword(&rust) {
-                        sink.error_help(
-                            &field.name.location,
-                            &field.name.path,
-                            format!("field name `{}` cannot be a Rust identifier", field.name.value),
-                            "`self`, `Self`, `super`, `crate` and `_` cannot be field names; Lever has no such field",
+                    check_ident(sink, &field.name, "field name", &rust);
+                    if *keep_unknown && rust == naming::UNKNOWN_FIELDS_FIELD {
+                        reserved(
+                            sink,
+                            &field.name,
+                            "field name",
+                            &rust,
+                            "the field that keeps unknown keys (`keep_unknown: true`)",
                         );
                     }
                     if let Some(first) = rust_names.insert(rust.clone(), &field.name.value) {
@@ -595,6 +608,78 @@ fn check_recursion(types: &BTreeMap<String, TypeDef>, sink: &mut Sink) {
     }
 }
 
+/// Reports a spec name whose Rust form `rust` cannot be an identifier, with the shared check
+/// of [`naming::ident_problem`]; returns whether the name is usable.
+fn check_ident(sink: &mut Sink, name: &Spanned<String>, what: &str, rust: &str) -> bool {
+    let Some(problem) = naming::ident_problem(rust) else {
+        return true;
+    };
+    let message = if rust == name.value {
+        format!("{what} `{}` cannot be a Rust name: {problem}", name.value)
+    } else {
+        format!(
+            "{what} `{}` becomes the Rust name `{rust}`, which cannot be used: {problem}",
+            name.value
+        )
+    };
+    sink.error_help(
+        &name.location,
+        &name.path,
+        message,
+        "rename it: every name in the spec becomes a Rust identifier (see \"Names\" in lever-spec/README.md)",
+    );
+    false
+}
+
+/// Reports a spec name whose Rust form is taken by the generated or runtime API.
+fn reserved(sink: &mut Sink, name: &Spanned<String>, what: &str, rust: &str, taken_by: &str) {
+    sink.error_help(
+        &name.location,
+        &name.path,
+        if rust == name.value {
+            format!("{what} `{rust}` is already {taken_by}")
+        } else {
+            format!(
+                "{what} `{}` becomes `{rust}`, which is already {taken_by}",
+                name.value
+            )
+        },
+        "rename it: generated names must not hide or clash with the API around them (see \"Names\" in lever-spec/README.md)",
+    );
+}
+
+/// Rust names in one namespace of the generated code, each with the spec name it came from,
+/// to report two spec names that become the same Rust name.
+#[derive(Default)]
+struct Namespace<'w> {
+    /// Rust name → what the first spec name was, the name, and where.
+    taken: HashMap<String, (&'w str, String, crate::yaml::Location)>,
+}
+
+impl<'w> Namespace<'w> {
+    fn claim(&mut self, sink: &mut Sink, name: &Spanned<String>, what: &'w str, rust: String) {
+        match self.taken.get(&rust) {
+            Some((first_what, first, at)) => {
+                let first_what = if *first_what == what { "" } else { first_what };
+                sink.error_help(
+                    &name.location,
+                    &name.path,
+                    format!(
+                        "{what} `{}` and {first_what}{}`{first}` (at {at}) both become `{rust}` in Rust",
+                        name.value,
+                        if first_what.is_empty() { "" } else { " " },
+                    ),
+                    "rename one of them: two items cannot share a Rust name",
+                );
+            }
+            None => {
+                self.taken
+                    .insert(rust, (what, name.value.clone(), name.location.clone()));
+            }
+        }
+    }
+}
+
 struct Resolver<'a> {
     types: &'a BTreeMap<String, TypeDef>,
     /// The names of `types`, built once: every action and event looks names up.
@@ -611,6 +696,8 @@ impl<'a> Resolver<'a> {
     fn resources(&mut self, doc: &Document) -> BTreeMap<String, Resource> {
         let mut out = BTreeMap::new();
         let mut routes: BTreeMap<(String, Method), Spanned<String>> = BTreeMap::new();
+        // Accessor structs and request builders share the generated `resources` module.
+        let mut resource_types = Namespace::default();
         for resource in &doc.resources {
             if !naming::is_snake_case(&resource.name.value) {
                 self.sink.error_help(
@@ -623,8 +710,38 @@ impl<'a> Resolver<'a> {
                     ),
                 );
             }
+            let rust = naming::field_name(&resource.name.value);
+            if naming::is_snake_case(&resource.name.value)
+                && check_ident(self.sink, &resource.name, "resource name", &rust)
+            {
+                if naming::CLIENT_METHODS.contains(&rust.as_str()) {
+                    reserved(
+                        self.sink,
+                        &resource.name,
+                        "resource name",
+                        &rust,
+                        "a method of `lever_client::Client`",
+                    );
+                }
+                let accessor = naming::pascal(&resource.name.value);
+                if naming::RESOURCES_MODULE_TYPES.contains(&accessor.as_str()) {
+                    reserved(
+                        self.sink,
+                        &resource.name,
+                        "resource name",
+                        &accessor,
+                        "a type in the generated `resources` module",
+                    );
+                }
+                resource_types.claim(self.sink, &resource.name, "resource", accessor);
+            }
             let mut actions = BTreeMap::new();
             for action in &resource.actions {
+                if naming::is_snake_case(&action.name.value) {
+                    let builder =
+                        naming::builder_type_name(&resource.name.value, &action.name.value);
+                    resource_types.claim(self.sink, &action.name, "action", builder);
+                }
                 if let Some(resolved) = self.action(&resource.name.value, action, &mut routes) {
                     actions.insert(resolved.name.clone(), resolved);
                 }
@@ -658,6 +775,20 @@ impl<'a> Resolver<'a> {
                 format!("rename it to `{}`", naming::field_name(&name.value)),
             );
         }
+        let method_name = naming::field_name(&name.value);
+        if naming::is_snake_case(&name.value)
+            && check_ident(sink, name, "action name", &method_name)
+            && naming::ACCESSOR_METHODS.contains(&method_name.as_str())
+        {
+            reserved(
+                sink,
+                name,
+                "action name",
+                &method_name,
+                "a method of every resource accessor",
+            );
+        }
+        check_param_names(action, sink);
         let missing = |sink: &mut Sink, key: &str, help: &str| {
             sink.error_help(
                 &name.location,
@@ -954,7 +1085,21 @@ impl<'a> Resolver<'a> {
 
     fn events(&mut self, doc: &Document) -> BTreeMap<String, Event> {
         let mut out = BTreeMap::new();
+        let mut variants = Namespace::default();
         for event in &doc.events {
+            let variant = naming::variant_name(&event.name.value);
+            if check_ident(self.sink, &event.name, "event name", &variant) {
+                if variant == naming::UNKNOWN_EVENT_VARIANT {
+                    reserved(
+                        self.sink,
+                        &event.name,
+                        "event name",
+                        &variant,
+                        "the `WebhookEvent` variant for events the spec does not know",
+                    );
+                }
+                variants.claim(self.sink, &event.name, "event", variant);
+            }
             let Some(data) = &event.data else {
                 self.sink.error_help(
                     &event.name.location,
@@ -998,6 +1143,55 @@ impl<'a> Resolver<'a> {
             );
         }
         out
+    }
+}
+
+/// Path and query parameters become fields (and optional ones setters) of the action's request
+/// builder, beside the builder's own fields and methods.
+fn check_param_names(action: &ActionAst, sink: &mut Sink) {
+    let perform_as = action.perform_as.as_ref().map(|p| p.value.as_str());
+    let mut own: Vec<&str> = vec!["client"];
+    own.extend(naming::BUILDER_METHODS);
+    if action.body.is_some() {
+        own.push("body");
+    }
+    if perform_as.is_some() {
+        own.push("perform_as");
+    }
+    if perform_as == Some("required") {
+        own.push("state");
+    }
+    if action.paginated {
+        own.extend(["limit", "offset"]);
+    }
+    let mut fields = Namespace::default();
+    for (param, kind) in action
+        .params
+        .iter()
+        .map(|p| (p, "path parameter"))
+        .chain(action.query.iter().map(|p| (p, "query parameter")))
+    {
+        // `perform_as`, `limit` and `offset` as query parameters have their own error.
+        if kind == "query parameter"
+            && matches!(param.name.value.as_str(), "perform_as" | "limit" | "offset")
+        {
+            continue;
+        }
+        let rust = naming::field_name(&param.name.value);
+        if !check_ident(sink, &param.name, kind, &rust) {
+            continue;
+        }
+        if own.contains(&rust.as_str()) {
+            reserved(
+                sink,
+                &param.name,
+                kind,
+                &rust,
+                "a field or method of the action's request builder",
+            );
+            continue;
+        }
+        fields.claim(sink, &param.name, kind, rust);
     }
 }
 
@@ -1085,6 +1279,7 @@ pub fn path_shape(path: &str) -> String {
 
 fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<String, TriggerDef> {
     let mut out = BTreeMap::new();
+    let mut trigger_variants = Namespace::default();
     for trigger in &doc.triggers {
         let name = &trigger.name;
         if !naming::is_snake_case(&name.value) {
@@ -1094,6 +1289,11 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
                 format!("trigger name `{}` is not snake_case", name.value),
                 format!("rename it to `{}`", naming::field_name(&name.value)),
             );
+        } else {
+            let variant = naming::pascal(&name.value);
+            if check_ident(sink, name, "trigger name", &variant) {
+                trigger_variants.claim(sink, name, "trigger", variant);
+            }
         }
         let title = match &trigger.title {
             Some(t) => t.value.clone(),

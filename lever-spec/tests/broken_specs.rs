@@ -392,3 +392,34 @@ fn errors_that_do_not_depend_on_the_unparsable_file_are_still_reported() {
         "{rendered}"
     );
 }
+
+// ---- names that cannot become Rust, or collide with the generated API (issue #12, item 9) ---
+
+broken! {
+    type_named_self: "types:\n  Self:\n    fields: { id: string }\n";
+    field_not_an_identifier: "types:\n  Thing:\n    fields:\n      \"\u{663}x\": string\n";
+    field_with_a_letter_rust_could_take: "types:\n  Thing:\n    fields:\n      na\u{ef}ve: string\n";
+    field_named_crate: "types:\n  Thing:\n    fields:\n      crate: string\n";
+    field_named_like_the_unknown_fields: "types:\n  Thing:\n    keep_unknown: true\n    fields:\n      unknownFields: json\n";
+    enum_value_not_an_identifier: "types:\n  Color:\n    enum: [red, \"\u{663}x\"]\n";
+    enum_value_self: "types:\n  Color:\n    enum: [red, self]\n";
+    query_parameter_send: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { send: string }, response: Posting }\n";
+    query_parameter_to_request: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { toRequest: string }, response: Posting }\n";
+    query_parameter_body_with_a_body: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, body: Posting, query: { body: string }, response: Posting }\n";
+    query_parameter_state_with_perform_as: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, perform_as: required, query: { state: string }, response: Posting }\n";
+    query_parameters_collide: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { createdAt: string, created_at: string }, response: Posting }\n";
+    path_and_query_parameters_collide: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: '/things/{thing}', params: { thing: string }, query: { thing: string }, response: Posting }\n";
+    path_parameter_self: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: '/things/{self}', params: { self: string }, response: Posting }\n";
+    resource_named_request: "resources:\n  request:\n    actions:\n      get: { title: Get, method: GET, path: /request, response: Posting }\n";
+    resource_named_builder: "resources:\n  builder:\n    actions:\n      get: { title: Get, method: GET, path: /builder, response: Posting }\n";
+    resource_named_self: "resources:\n  self:\n    actions:\n      get: { title: Get, method: GET, path: /self, response: Posting }\n";
+    resource_named_like_a_marker_type: "resources:\n  perform_as_set:\n    actions:\n      get: { title: Get, method: GET, path: /set, response: Posting }\n";
+    resources_collide: "resources:\n  things_1:\n    actions: {}\n  things1:\n    actions: {}\n";
+    builders_collide: "resources:\n  things:\n    actions:\n      get_all: { title: Get, method: GET, path: /things, response: Posting }\n  things_get:\n    actions:\n      all: { title: All, method: GET, path: /things/all, response: Posting }\n";
+    action_named_crate: "resources:\n  things:\n    actions:\n      crate: { title: Crate, method: GET, path: /things, response: Posting }\n";
+    action_named_client: "resources:\n  things:\n    actions:\n      client: { title: Client, method: GET, path: /things, response: Posting }\n";
+    event_named_unknown: "events:\n  unknown: { data: AppData }\n";
+    event_named_self: "events:\n  self: { data: AppData }\n";
+    events_collide: "events:\n  application_created: { data: AppData }\n";
+    trigger_named_self: "triggers:\n  self: { title: Me, webhook: [applicationCreated] }\n";
+}
