@@ -236,31 +236,34 @@ fn scan_error(
         }
     }
     // A flow collection (`{ ... }`, `[ ... ]`) left open runs on until something cannot
-    // belong to it, often lines later; the innermost open one is where the bracket is missing.
-    let (kind, bracket) = if message.contains("flow mapping") {
-        ("mapping", '}')
-    } else {
-        ("list", ']')
-    };
-    if message.contains("flow mapping") || message.contains("flow sequence") {
-        let innermost = open.iter().rev().find_map(|frame| match frame {
-            Frame::Map(node, ..) if bracket == '}' => Some(node),
-            Frame::Seq(node, ..) if bracket == ']' => Some(node),
-            _ => None,
-        });
-        if let Some(node) = innermost {
-            return SyntaxError {
-                location: Location {
-                    len: 1,
-                    ..node.location.clone()
-                },
-                message: format!(
-                    "the flow {kind} that opens here is not closed where it should be ({message} at {}:{})",
-                    marker.line(),
-                    marker.col() + 1
-                ),
-                help: Some(format!("close it with `{bracket}` where it ends")),
-            };
+    // belong to it, often lines later: when the innermost open collection is a flow one and
+    // the parser stopped inside it (it says so) or on a later line, the bracket is the mistake.
+    let innermost = open.last().map(|frame| match frame {
+        Frame::Map(node, ..) | Frame::Seq(node, ..) => &node.location,
+    });
+    if let Some(start) = innermost {
+        let opening = file
+            .text
+            .lines()
+            .nth(start.line.saturating_sub(1))
+            .and_then(|line| line.chars().nth(start.column.saturating_sub(1)));
+        let inside = message.contains("flow mapping") || message.contains("flow sequence");
+        if let Some(opening @ ('{' | '[')) = opening {
+            if inside || marker.line() > start.line {
+                let closing = if opening == '{' { '}' } else { ']' };
+                return SyntaxError {
+                    location: Location {
+                        len: 1,
+                        ..start.clone()
+                    },
+                    message: format!(
+                        "this `{opening}` is not closed where expected ({message}, at {}:{})",
+                        marker.line(),
+                        marker.col() + 1
+                    ),
+                    help: Some(format!("close it with `{closing}` where it ends")),
+                };
+            }
         }
     }
     SyntaxError {

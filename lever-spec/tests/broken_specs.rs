@@ -203,6 +203,7 @@ broken! {
     yaml_tab_as_indentation: "types:\n  Thing:\n\tfields: { id: string }\n";
     yaml_quote_closed_by_the_next_one: "types:\n  Thing:\n    fields: { id: { type: \"string, doc: \"the id\" } }\n";
     yaml_single_quote_closed_by_the_next_one: "types:\n  Thing:\n    fields: { id: { type: 'it''s, doc: 'the id' } }\n";
+    yaml_unclosed_list: "types:\n  Color:\n    enum: [red, blue\n  Shade: { enum: [dark] }\n";
     yaml_nested_too_deep: &format!("types:\n  Thing: {}{}\n", "[".repeat(130), "]".repeat(130));
 }
 
