@@ -312,15 +312,29 @@ fn non_empty(value: &str, default: &str) -> String {
 
 /// Parses a type expression such as `list<expandable<User>>`.
 pub(crate) fn parse_type_expr(text: &str) -> Result<TypeRef, String> {
+    // Parsing recurses once per `<`; a bound keeps a hostile type from overflowing the stack.
+    let depth = text.matches('<').count();
+    if depth > MAX_TYPE_NESTING {
+        return Err(format!(
+            "the type nests {depth} `<...>`, more than the {MAX_TYPE_NESTING} a spec may use"
+        ));
+    }
+    parse_nested_type(text)
+}
+
+/// The deepest nesting of type constructors (`list<map<...>>`); Lever's deepest is two.
+const MAX_TYPE_NESTING: usize = 16;
+
+fn parse_nested_type(text: &str) -> Result<TypeRef, String> {
     let text = text.trim();
     if let Some((outer, rest)) = text.split_once('<') {
         let inner = rest
             .strip_suffix('>')
             .ok_or_else(|| format!("`{text}` is missing a closing `>`"))?;
         return match outer.trim() {
-            "list" => Ok(TypeRef::List(Box::new(parse_type_expr(inner)?))),
-            "map" => Ok(TypeRef::Map(Box::new(parse_type_expr(inner)?))),
-            "expandable" => match parse_type_expr(inner)? {
+            "list" => Ok(TypeRef::List(Box::new(parse_nested_type(inner)?))),
+            "map" => Ok(TypeRef::Map(Box::new(parse_nested_type(inner)?))),
+            "expandable" => match parse_nested_type(inner)? {
                 TypeRef::Named(name) => Ok(TypeRef::Expandable(name)),
                 other => Err(format!("`expandable<{other}>` must name an object type")),
             },

@@ -207,6 +207,22 @@ broken! {
     yaml_nested_too_deep: &format!("types:\n  Thing: {}{}\n", "[".repeat(130), "]".repeat(130));
 }
 
+#[test]
+fn a_type_expression_nested_too_deep_is_refused() {
+    // 100 000 levels overflowed the stack of the recursive type parser (an abort, not an error).
+    let yaml = format!(
+        "types:\n  Thing:\n    fields:\n      deep: {}string{}\n",
+        "list<".repeat(100_000),
+        ">".repeat(100_000)
+    );
+    let rendered = render(&yaml, None);
+    assert!(
+        rendered.starts_with("error: the type nests 100000 `<...>`, more than the 16 a spec may use\n --> spec/broken.yaml:4:13\n"),
+        "{}",
+        &rendered[..200]
+    );
+}
+
 /// Ten lines whose aliases would expand to 10^9 nodes.
 const BILLION_LAUGHS: &str = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
