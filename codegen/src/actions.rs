@@ -9,11 +9,10 @@ use crate::names::{doc_attrs, ident, pascal_ident, snake_ident};
 
 /// The name of an action's request builder: `postings.get` → `PostingsGetRequest`.
 pub(crate) fn builder_name(action: &Action) -> proc_macro2::Ident {
-    format_ident!(
-        "{}{}Request",
-        pascal_ident(&action.resource),
-        pascal_ident(&action.name)
-    )
+    ident(&lever_spec::naming::builder_type_name(
+        &action.resource,
+        &action.name,
+    ))
 }
 
 /// The name of a resource's accessor struct: `postings` → `Postings`.
@@ -615,7 +614,7 @@ pub(crate) fn client_accessors(resources: &[&Resource], mode: &crate::Accessors)
             }
         },
         crate::Accessors::ExtensionTrait(name) => {
-            let trait_name = format_ident!("{}", name);
+            let trait_name = ident(name);
             quote! {
                 /// Resource accessors for `lever_client::Client` from this spec; bring the trait
                 /// into scope to call them.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use lever_spec::{Spec, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 /// Which module a path is written from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ impl<'a> Context<'a> {
 
     /// The path of a named model type as seen from `from`.
     pub(crate) fn named(&self, name: &str, from: From) -> TokenStream {
-        let ident = format_ident!("{}", name);
+        let ident = crate::names::ident(name);
         if !self.local.contains(name) {
             quote!(::lever_client::models::#ident)
         } else if from == From::Models {

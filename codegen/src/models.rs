@@ -35,7 +35,7 @@ fn object_struct(
     object: &ObjectType,
     doc: TokenStream,
 ) -> TokenStream {
-    let name = format_ident!("{}", def.name);
+    let name = ident(&def.name);
     let fields = object.fields.iter().map(|field| struct_field(cx, field));
     let extra = object.keep_unknown.then(|| {
         quote! {
@@ -153,7 +153,7 @@ fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
 }
 
 fn open_enum(def: &TypeDef, values: &EnumType, doc: TokenStream) -> TokenStream {
-    let name = format_ident!("{}", def.name);
+    let name = ident(&def.name);
     let variants: Vec<_> = values
         .values
         .iter()
@@ -238,7 +238,7 @@ fn open_enum(def: &TypeDef, values: &EnumType, doc: TokenStream) -> TokenStream 
 }
 
 fn id_newtype(def: &TypeDef, doc: TokenStream) -> TokenStream {
-    let name = format_ident!("{}", def.name);
+    let name = ident(&def.name);
     quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::lever_client::__private::serde::Serialize, ::lever_client::__private::serde::Deserialize)]

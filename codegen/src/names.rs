@@ -1,78 +1,97 @@
 //! Identifiers and paths for generated items.
 
+use lever_spec::{naming, Spec, TypeKind};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
+
+use crate::GenerateError;
 
 /// An identifier for a field or method; keywords become raw identifiers.
 pub(crate) fn snake_ident(wire: &str) -> Ident {
-    ident(&lever_spec::naming::field_name(wire))
+    ident(&naming::field_name(wire))
 }
+
+/// Stands in for a name that cannot be an identifier, so that building tokens never panics.
+/// The public `generate_*` functions never emit it: [`check_names`] refuses such a spec first.
+const UNUSABLE: &str = "__lever_unusable_name";
 
 /// An identifier from an already-shaped name; keywords become raw identifiers.
 pub(crate) fn ident(name: &str) -> Ident {
-    if is_keyword(name) {
-        Ident::new_raw(name, Span::call_site())
-    } else {
-        format_ident!("{}", name)
+    match naming::ident_problem(name) {
+        None if naming::is_keyword(name) => Ident::new_raw(name, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+        Some(_) => Ident::new(UNUSABLE, Span::call_site()),
     }
 }
 
 /// A PascalCase identifier for a snake_case name.
 pub(crate) fn pascal_ident(name: &str) -> Ident {
-    format_ident!("{}", lever_spec::naming::pascal(name))
+    ident(&naming::pascal(name))
 }
 
-fn is_keyword(name: &str) -> bool {
-    matches!(
-        name,
-        "as" | "break"
-            | "const"
-            | "continue"
-            | "else"
-            | "enum"
-            | "extern"
-            | "false"
-            | "fn"
-            | "for"
-            | "if"
-            | "impl"
-            | "in"
-            | "let"
-            | "loop"
-            | "match"
-            | "mod"
-            | "move"
-            | "mut"
-            | "pub"
-            | "ref"
-            | "return"
-            | "static"
-            | "struct"
-            | "trait"
-            | "true"
-            | "type"
-            | "unsafe"
-            | "use"
-            | "where"
-            | "while"
-            | "async"
-            | "await"
-            | "dyn"
-            | "abstract"
-            | "become"
-            | "box"
-            | "do"
-            | "final"
-            | "macro"
-            | "override"
-            | "priv"
-            | "typeof"
-            | "unsized"
-            | "virtual"
-            | "yield"
-            | "try"
-            | "gen"
-    )
+/// Checks every Rust name that generating `spec` (with `trait_name` for extension traits)
+/// will write, with the same check as `lever-spec`'s validation. A spec from `lever_spec::load`
+/// passes; one built or changed by hand gets an error here instead of a panic or bad code.
+pub(crate) fn check_names(spec: &Spec, trait_name: Option<&str>) -> Result<(), GenerateError> {
+    let mut names: Vec<(&str, String)> = Vec::new();
+    if let Some(trait_name) = trait_name {
+        names.push((trait_name, trait_name.to_string()));
+    }
+    for def in spec.types.values() {
+        names.push((&def.name, def.name.clone()));
+        match &def.kind {
+            TypeKind::Object(object) => {
+                for field in &object.fields {
+                    names.push((&field.name, naming::field_name(&field.name)));
+                }
+            }
+            TypeKind::Enum(values) => {
+                for value in &values.values {
+                    names.push((&value.value, naming::variant_name(&value.value)));
+                }
+            }
+            TypeKind::Id => {}
+        }
+    }
+    for resource in spec.resources.values() {
+        names.push((&resource.name, naming::field_name(&resource.name)));
+        names.push((&resource.name, naming::pascal(&resource.name)));
+        if let Some(trait_name) = trait_name {
+            let ext = format!("{trait_name}{}", naming::pascal(&resource.name));
+            names.push((&resource.name, ext));
+        }
+        for action in resource.actions.values() {
+            names.push((&action.name, naming::field_name(&action.name)));
+            let builder = naming::builder_type_name(&action.resource, &action.name);
+            names.push((&action.name, builder));
+            for param in action.path_params.iter().chain(&action.query) {
+                names.push((&param.name, naming::field_name(&param.name)));
+            }
+        }
+    }
+    for event in spec.events.values() {
+        names.push((&event.name, naming::variant_name(&event.name)));
+    }
+    for trigger in spec.triggers.values() {
+        names.push((&trigger.name, naming::pascal(&trigger.name)));
+        names.push((&trigger.name, source_const_name(&trigger.name)));
+    }
+    match names
+        .into_iter()
+        .find_map(|(spec_name, rust)| naming::ident_problem(&rust).map(|p| (spec_name, rust, p)))
+    {
+        None => Ok(()),
+        Some((spec_name, rust, problem)) => Err(GenerateError::Name {
+            spec_name: spec_name.to_string(),
+            rust,
+            problem,
+        }),
+    }
+}
+
+/// The name of a trigger's `TriggerSource` constant: `posting_created` → `SOURCE_POSTING_CREATED`.
+pub(crate) fn source_const_name(trigger: &str) -> String {
+    format!("SOURCE_{}", trigger.to_uppercase())
 }
 
 /// `#[doc = "..."]` attributes, one per line, so rustdoc renders Markdown as written.

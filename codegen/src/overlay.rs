@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lever_spec::{Action, Spec};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::actions;
 use crate::context::Context;
@@ -72,7 +72,10 @@ pub fn overlay_tokens(base: &Spec, merged: &Spec, trait_name: &str) -> TokenStre
             .iter()
             .filter_map(|a| merged.action(resource, a))
             .collect();
-        let ext = format_ident!("{}{}", trait_name, lever_spec::naming::pascal(resource));
+        let ext = crate::names::ident(&format!(
+            "{trait_name}{}",
+            lever_spec::naming::pascal(resource)
+        ));
         items.push(actions::builders(&cx, &list));
         items.push(actions::resource_extension(&cx, &ext, resource, &list));
     }
@@ -86,7 +89,10 @@ pub fn overlay_tokens(base: &Spec, merged: &Spec, trait_name: &str) -> TokenStre
         &crate::Accessors::ExtensionTrait(trait_name.to_string()),
     );
     let reexports = delta.extended_resources.keys().map(|resource| {
-        let ext = format_ident!("{}{}", trait_name, lever_spec::naming::pascal(resource));
+        let ext = crate::names::ident(&format!(
+            "{trait_name}{}",
+            lever_spec::naming::pascal(resource)
+        ));
         quote!(pub use resources::#ext;)
     });
     quote! {

@@ -2,7 +2,7 @@
 
 use lever_spec::{PollEmit, TriggerDef};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::context::Context;
 use crate::names::{doc_attrs, pascal_ident};
@@ -37,7 +37,7 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
     });
     let source_consts: Vec<_> = triggers
         .iter()
-        .map(|t| format_ident!("SOURCE_{}", t.name.to_uppercase()))
+        .map(|t| crate::names::ident(&crate::names::source_const_name(&t.name)))
         .collect();
     let source_defs = triggers.iter().zip(&source_consts).map(|(t, id)| {
         let events = &t.webhook;

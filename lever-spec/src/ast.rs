@@ -3,6 +3,8 @@
 //! Decoding checks shapes (a mapping where a mapping belongs, known keys, booleans that are
 //! booleans) and records every problem; names and references are checked later, in `check`.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::diag::{did_you_mean, Sink};
 use crate::yaml::{Key, Location, Node, Value};
 
@@ -22,6 +24,18 @@ pub(crate) struct Document {
     pub resources: Vec<ResourceAst>,
     pub events: Vec<EventAst>,
     pub triggers: Vec<TriggerAst>,
+    /// Where each name is in the lists above; kept by `check::merge` only, so that merging
+    /// stays linear in the size of the spec.
+    pub index: NameIndex,
+}
+
+/// Positions by name in a merged [`Document`]'s lists.
+#[derive(Debug, Default)]
+pub(crate) struct NameIndex {
+    pub types: HashMap<String, usize>,
+    pub resources: HashMap<String, usize>,
+    pub events: HashMap<String, usize>,
+    pub triggers: HashMap<String, usize>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -785,10 +799,11 @@ impl<'a> Map<'a> {
 
     /// Entries with unique keys; duplicates are reported and skipped.
     fn all_entries(&self, sink: &mut Sink) -> Vec<(&'a Key, &'a Node)> {
-        let mut seen: Vec<&str> = Vec::new();
+        // A set, not a list: a resource may have tens of thousands of actions.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(self.entries.len());
         let mut out = Vec::new();
         for (key, node) in self.entries {
-            if seen.contains(&key.name.as_str()) {
+            if !seen.insert(key.name.as_str()) {
                 sink.error_help(
                     &key.location,
                     &join(&self.path, &key.name),
@@ -797,7 +812,6 @@ impl<'a> Map<'a> {
                 );
                 continue;
             }
-            seen.push(&key.name);
             out.push((key, node));
         }
         out

@@ -1,6 +1,7 @@
 //! Merging documents and overlays, then checking and resolving every reference.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use crate::ast::{
     self, ActionAst, Document, ParamAst, ResourceAst, ResponseKind, Spanned, TypeAst, TypeAstKind,
@@ -8,6 +9,10 @@ use crate::ast::{
 use crate::diag::{did_you_mean, Sink};
 use crate::model::*;
 use crate::naming;
+
+mod names;
+
+use names::{check_ident, check_param_names, reserved, Namespace};
 
 /// Where a document came from: the base spec or an overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,25 +55,25 @@ pub(crate) fn merge(into: &mut Document, doc: Document, origin: Origin, sink: &m
         merge_resource(into, resource, sink);
     }
     for event in doc.events {
-        if let Some(existing) = into
-            .events
-            .iter()
-            .find(|e| e.name.value == event.name.value)
-        {
-            redefined(sink, &event.name, "event", &existing.name);
-        } else {
-            into.events.push(event);
+        match into.index.events.get(&event.name.value) {
+            Some(&i) => redefined(sink, &event.name, "event", &into.events[i].name),
+            None => {
+                into.index
+                    .events
+                    .insert(event.name.value.clone(), into.events.len());
+                into.events.push(event);
+            }
         }
     }
     for trigger in doc.triggers {
-        if let Some(existing) = into
-            .triggers
-            .iter()
-            .find(|t| t.name.value == trigger.name.value)
-        {
-            redefined(sink, &trigger.name, "trigger", &existing.name);
-        } else {
-            into.triggers.push(trigger);
+        match into.index.triggers.get(&trigger.name.value) {
+            Some(&i) => redefined(sink, &trigger.name, "trigger", &into.triggers[i].name),
+            None => {
+                into.index
+                    .triggers
+                    .insert(trigger.name.value.clone(), into.triggers.len());
+                into.triggers.push(trigger);
+            }
         }
     }
 }
@@ -87,24 +92,28 @@ fn redefined(sink: &mut Sink, name: &Spanned<String>, what: &str, first: &Spanne
 
 fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
     let Some(existing) = into
+        .index
         .types
-        .iter_mut()
-        .find(|t| t.name.value == ty.name.value)
+        .get(&ty.name.value)
+        .and_then(|&i| into.types.get_mut(i))
     else {
         if ty.extend {
             let names: Vec<&str> = into.types.iter().map(|t| t.name.value.as_str()).collect();
             let help = did_you_mean(&ty.name.value, names)
                 .unwrap_or_else(|| "remove `extend: true` to define a new type".into());
-            sink.error_help(
+            sink.unresolved(
                 &ty.name.location,
                 &ty.name.path,
                 format!(
                     "`extend: true` on type `{}`, which does not exist",
                     ty.name.value
                 ),
-                help,
+                Some(help),
             );
         } else {
+            into.index
+                .types
+                .insert(ty.name.value.clone(), into.types.len());
             into.types.push(ty);
         }
         return;
@@ -173,9 +182,10 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
 
 fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
     let Some(existing) = into
+        .index
         .resources
-        .iter_mut()
-        .find(|r| r.name.value == resource.name.value)
+        .get(&resource.name.value)
+        .and_then(|&i| into.resources.get_mut(i))
     else {
         if resource.extend {
             let names: Vec<&str> = into
@@ -185,16 +195,19 @@ fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
                 .collect();
             let help = did_you_mean(&resource.name.value, names)
                 .unwrap_or_else(|| "remove `extend: true` to define a new resource".into());
-            sink.error_help(
+            sink.unresolved(
                 &resource.name.location,
                 &resource.name.path,
                 format!(
                     "`extend: true` on resource `{}`, which does not exist",
                     resource.name.value
                 ),
-                help,
+                Some(help),
             );
         } else {
+            into.index
+                .resources
+                .insert(resource.name.value.clone(), into.resources.len());
             into.resources.push(resource);
         }
         return;
@@ -204,15 +217,18 @@ fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
         redefined(sink, &resource.name, "resource", &first);
         return;
     }
+    let mut by_name: HashMap<String, usize> = existing
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.value.clone(), i))
+        .collect();
     for action in resource.actions {
-        if let Some(old) = existing
-            .actions
-            .iter()
-            .find(|a| a.name.value == action.name.value)
-        {
-            let first = old.name.clone();
+        if let Some(&i) = by_name.get(&action.name.value) {
+            let first = existing.actions[i].name.clone();
             redefined(sink, &action.name, "action", &first);
         } else {
+            by_name.insert(action.name.value.clone(), existing.actions.len());
             existing.actions.push(action);
         }
     }
@@ -224,6 +240,7 @@ pub(crate) fn resolve(doc: &Document, sink: &mut Sink) -> Spec {
     let api = resolve_api(doc, sink);
     let mut resolver = Resolver {
         types: &types,
+        type_names: Rc::new(types.keys().map(String::as_str).collect()),
         api: &api,
         sink,
     };
@@ -299,15 +316,29 @@ fn non_empty(value: &str, default: &str) -> String {
 
 /// Parses a type expression such as `list<expandable<User>>`.
 pub(crate) fn parse_type_expr(text: &str) -> Result<TypeRef, String> {
+    // Parsing recurses once per `<`; a bound keeps a hostile type from overflowing the stack.
+    let depth = text.matches('<').count();
+    if depth > MAX_TYPE_NESTING {
+        return Err(format!(
+            "the type nests {depth} `<...>`, more than the {MAX_TYPE_NESTING} a spec may use"
+        ));
+    }
+    parse_nested_type(text)
+}
+
+/// The deepest nesting of type constructors (`list<map<...>>`); Lever's deepest is two.
+const MAX_TYPE_NESTING: usize = 16;
+
+fn parse_nested_type(text: &str) -> Result<TypeRef, String> {
     let text = text.trim();
     if let Some((outer, rest)) = text.split_once('<') {
         let inner = rest
             .strip_suffix('>')
             .ok_or_else(|| format!("`{text}` is missing a closing `>`"))?;
         return match outer.trim() {
-            "list" => Ok(TypeRef::List(Box::new(parse_type_expr(inner)?))),
-            "map" => Ok(TypeRef::Map(Box::new(parse_type_expr(inner)?))),
-            "expandable" => match parse_type_expr(inner)? {
+            "list" => Ok(TypeRef::List(Box::new(parse_nested_type(inner)?))),
+            "map" => Ok(TypeRef::Map(Box::new(parse_nested_type(inner)?))),
+            "expandable" => match parse_nested_type(inner)? {
                 TypeRef::Named(name) => Ok(TypeRef::Expandable(name)),
                 other => Err(format!("`expandable<{other}>` must name an object type")),
             },
@@ -366,7 +397,7 @@ fn resolve_type_ref(
             let help = did_you_mean(name, candidates).or_else(|| {
                 Some("define it under `types:`, or use a built-in type such as `string`".into())
             });
-            sink.error_maybe_help(
+            sink.unresolved(
                 &ty.location,
                 &ty.path,
                 format!("unknown type `{name}`"),
@@ -403,6 +434,9 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                 format!("rename it to `{}`", naming::pascal(&name.value)),
             );
         }
+        if naming::is_pascal_case(&name.value) {
+            check_ident(sink, name, "type name", &name.value);
+        }
         if BUILTINS.contains(&name.value.to_lowercase().as_str()) {
             sink.error(
                 &name.location,
@@ -424,6 +458,14 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                 let mut variants: BTreeMap<String, &str> = BTreeMap::new();
                 for value in values {
                     let variant = naming::variant_name(&value.value.value);
+                    let spelled = Spanned {
+                        value: value.value.value.clone(),
+                        location: value.location.clone(),
+                        path: value.path.clone(),
+                    };
+                    if !check_ident(sink, &spelled, "enum value", &variant) {
+                        continue;
+                    }
                     if variant == "Other" {
                         sink.error_help(
                             &value.location,
@@ -464,12 +506,14 @@ fn resolve_types(doc: &Document, sink: &mut Sink) -> BTreeMap<String, TypeDef> {
                 let mut rust_names: BTreeMap<String, &str> = BTreeMap::new();
                 for field in fields {
                     let rust = naming::field_name(&field.name.value);
-                    if naming::is_unrawable_keyword(&rust) {
-                        sink.error_help(
-                            &field.name.location,
-                            &field.name.path,
-                            format!("field name `{}` cannot be a Rust identifier", field.name.value),
-                            "`self`, `Self`, `super`, `crate` and `_` cannot be field names; Lever has no such field",
+                    check_ident(sink, &field.name, "field name", &rust);
+                    if *keep_unknown && rust == naming::UNKNOWN_FIELDS_FIELD {
+                        reserved(
+                            sink,
+                            &field.name,
+                            "field name",
+                            &rust,
+                            "the field that keeps unknown keys (`keep_unknown: true`)",
                         );
                     }
                     if let Some(first) = rust_names.insert(rust.clone(), &field.name.value) {
@@ -584,18 +628,22 @@ fn check_recursion(types: &BTreeMap<String, TypeDef>, sink: &mut Sink) {
 
 struct Resolver<'a> {
     types: &'a BTreeMap<String, TypeDef>,
+    /// The names of `types`, built once: every action and event looks names up.
+    type_names: Rc<BTreeSet<&'a str>>,
     api: &'a Api,
     sink: &'a mut Sink,
 }
 
 impl<'a> Resolver<'a> {
-    fn names(&self) -> BTreeSet<&'a str> {
-        self.types.keys().map(String::as_str).collect()
+    fn names(&self) -> Rc<BTreeSet<&'a str>> {
+        Rc::clone(&self.type_names)
     }
 
     fn resources(&mut self, doc: &Document) -> BTreeMap<String, Resource> {
         let mut out = BTreeMap::new();
         let mut routes: BTreeMap<(String, Method), Spanned<String>> = BTreeMap::new();
+        // Accessor structs and request builders share the generated `resources` module.
+        let mut resource_types = Namespace::default();
         for resource in &doc.resources {
             if !naming::is_snake_case(&resource.name.value) {
                 self.sink.error_help(
@@ -608,8 +656,38 @@ impl<'a> Resolver<'a> {
                     ),
                 );
             }
+            let rust = naming::field_name(&resource.name.value);
+            if naming::is_snake_case(&resource.name.value)
+                && check_ident(self.sink, &resource.name, "resource name", &rust)
+            {
+                if naming::CLIENT_METHODS.contains(&rust.as_str()) {
+                    reserved(
+                        self.sink,
+                        &resource.name,
+                        "resource name",
+                        &rust,
+                        "a method of `lever_client::Client`",
+                    );
+                }
+                let accessor = naming::pascal(&resource.name.value);
+                if naming::RESOURCES_MODULE_TYPES.contains(&accessor.as_str()) {
+                    reserved(
+                        self.sink,
+                        &resource.name,
+                        "resource name",
+                        &accessor,
+                        "a type in the generated `resources` module",
+                    );
+                }
+                resource_types.claim(self.sink, &resource.name, "resource", accessor);
+            }
             let mut actions = BTreeMap::new();
             for action in &resource.actions {
+                if naming::is_snake_case(&action.name.value) {
+                    let builder =
+                        naming::builder_type_name(&resource.name.value, &action.name.value);
+                    resource_types.claim(self.sink, &action.name, "action", builder);
+                }
                 if let Some(resolved) = self.action(&resource.name.value, action, &mut routes) {
                     actions.insert(resolved.name.clone(), resolved);
                 }
@@ -643,6 +721,20 @@ impl<'a> Resolver<'a> {
                 format!("rename it to `{}`", naming::field_name(&name.value)),
             );
         }
+        let method_name = naming::field_name(&name.value);
+        if naming::is_snake_case(&name.value)
+            && check_ident(sink, name, "action name", &method_name)
+            && naming::ACCESSOR_METHODS.contains(&method_name.as_str())
+        {
+            reserved(
+                sink,
+                name,
+                "action name",
+                &method_name,
+                "a method of every resource accessor",
+            );
+        }
+        check_param_names(action, sink);
         let missing = |sink: &mut Sink, key: &str, help: &str| {
             sink.error_help(
                 &name.location,
@@ -939,7 +1031,21 @@ impl<'a> Resolver<'a> {
 
     fn events(&mut self, doc: &Document) -> BTreeMap<String, Event> {
         let mut out = BTreeMap::new();
+        let mut variants = Namespace::default();
         for event in &doc.events {
+            let variant = naming::variant_name(&event.name.value);
+            if check_ident(self.sink, &event.name, "event name", &variant) {
+                if variant == naming::UNKNOWN_EVENT_VARIANT {
+                    reserved(
+                        self.sink,
+                        &event.name,
+                        "event name",
+                        &variant,
+                        "the `WebhookEvent` variant for events the spec does not know",
+                    );
+                }
+                variants.claim(self.sink, &event.name, "event", variant);
+            }
             let Some(data) = &event.data else {
                 self.sink.error_help(
                     &event.name.location,
@@ -1070,6 +1176,7 @@ pub fn path_shape(path: &str) -> String {
 
 fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<String, TriggerDef> {
     let mut out = BTreeMap::new();
+    let mut trigger_variants = Namespace::default();
     for trigger in &doc.triggers {
         let name = &trigger.name;
         if !naming::is_snake_case(&name.value) {
@@ -1079,6 +1186,11 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
                 format!("trigger name `{}` is not snake_case", name.value),
                 format!("rename it to `{}`", naming::field_name(&name.value)),
             );
+        } else {
+            let variant = naming::pascal(&name.value);
+            if check_ident(sink, name, "trigger name", &variant) {
+                trigger_variants.claim(sink, name, "trigger", variant);
+            }
         }
         let title = match &trigger.title {
             Some(t) => t.value.clone(),
@@ -1094,7 +1206,7 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
         };
         for event in &trigger.webhook {
             if !spec.events.contains_key(&event.value) {
-                sink.error_maybe_help(
+                sink.unresolved(
                     &event.location,
                     &event.path,
                     format!("unknown webhook event `{}`", event.value),
@@ -1156,7 +1268,7 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
     };
     let Some(action) = spec.action(resource, action_name) else {
         let all: Vec<String> = spec.actions().map(|(_, a)| a.full_name()).collect();
-        sink.error_maybe_help(
+        sink.unresolved(
             &action_ref.location,
             &action_ref.path,
             format!("unknown action `{}`", action_ref.value),
@@ -1208,7 +1320,7 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
             &field.path,
             format!("field `{}` is `{}`, not a timestamp", field.value, f.ty),
         ),
-        None => sink.error_maybe_help(
+        None => sink.unresolved(
             &field.location,
             &field.path,
             format!(

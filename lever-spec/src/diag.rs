@@ -92,6 +92,8 @@ impl fmt::Display for SpecError {
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     diagnostics: Vec<Diagnostic>,
+    /// Some file could not be parsed, so the names it defines are unknown.
+    unreadable_file: bool,
 }
 
 impl Sink {
@@ -117,6 +119,26 @@ impl Sink {
         help: Option<String>,
     ) {
         self.push(location, path, message.into(), help);
+    }
+
+    /// Records that a file could not be parsed: from now on, errors about names that cannot
+    /// be found are dropped, because the name may well be defined in that file (they would be
+    /// false, and so would their "did you mean" hints).
+    pub(crate) fn file_unreadable(&mut self) {
+        self.unreadable_file = true;
+    }
+
+    /// An error about a name that is referenced but not defined; see [`Sink::file_unreadable`].
+    pub(crate) fn unresolved(
+        &mut self,
+        location: &Location,
+        path: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        if !self.unreadable_file {
+            self.push(location, path, message.into(), help);
+        }
     }
 
     fn push(&mut self, location: &Location, path: &str, message: String, help: Option<String>) {

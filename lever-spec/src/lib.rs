@@ -95,15 +95,15 @@ pub fn load(path: &Path, overlays: &[PathBuf]) -> Result<Spec, LoadError> {
     for overlay in overlays {
         overlay_sources.extend(read_all(&spec_files(overlay)?)?);
     }
-    Ok(from_sources(base, overlay_sources)?)
+    Ok(from_byte_sources(base, overlay_sources)?)
 }
 
-fn read_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, LoadError> {
+fn read_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<u8>)>, LoadError> {
     paths
         .iter()
         .map(|p| {
-            std::fs::read_to_string(p)
-                .map(|text| (p.clone(), text))
+            std::fs::read(p)
+                .map(|bytes| (p.clone(), bytes))
                 .map_err(|source| LoadError::Io {
                     path: p.clone(),
                     source,
@@ -118,11 +118,46 @@ pub fn from_sources(
     base: Vec<(PathBuf, String)>,
     overlays: Vec<(PathBuf, String)>,
 ) -> Result<Spec, SpecError> {
+    build(
+        base.into_iter().map(|(path, text)| (path, Ok(text))),
+        overlays.into_iter().map(|(path, text)| (path, Ok(text))),
+    )
+}
+
+/// [`from_sources`] for files read as bytes: a file that is not UTF-8 (a binary file, or
+/// another encoding) is reported at the line and column of its first invalid byte, like any
+/// other error, and the other files are still checked.
+pub fn from_byte_sources(
+    base: Vec<(PathBuf, Vec<u8>)>,
+    overlays: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<Spec, SpecError> {
+    let decode = |(path, bytes): (PathBuf, Vec<u8>)| (path, String::from_utf8(bytes));
+    build(
+        base.into_iter().map(decode),
+        overlays.into_iter().map(decode),
+    )
+}
+
+type Source = (PathBuf, Result<String, std::string::FromUtf8Error>);
+
+fn build(
+    base: impl Iterator<Item = Source>,
+    overlays: impl Iterator<Item = Source>,
+) -> Result<Spec, SpecError> {
     let mut sink = Sink::default();
     let mut merged = ast::Document::default();
     let mut first_file = None;
+    let base: Vec<Source> = base.collect();
+    let overlays: Vec<Source> = overlays.collect();
     for (origin, sources) in [(Origin::Base, base), (Origin::Overlay, overlays)] {
         for (path, text) in sources {
+            let text = match text {
+                Ok(text) => text,
+                Err(err) => {
+                    not_utf8(path, &err, &mut sink);
+                    continue;
+                }
+            };
             let file = Arc::new(SourceFile { path, text });
             first_file.get_or_insert_with(|| Arc::clone(&file));
             match yaml::parse(&file) {
@@ -130,12 +165,19 @@ pub fn from_sources(
                     let doc = ast::decode_document(&root, &mut sink);
                     check::merge(&mut merged, doc, origin, &mut sink);
                 }
-                Err(err) => sink.error_help(
-                    &err.location,
-                    "",
-                    format!("YAML syntax error: {}", err.message),
-                    "fix the YAML, then check again: nothing else in this file was checked",
-                ),
+                Err(err) => {
+                    sink.file_unreadable();
+                    let help = err.help.map_or_else(
+                        || UNREAD_HELP.to_string(),
+                        |help| format!("{help}; {UNREAD_HELP}"),
+                    );
+                    sink.error_help(
+                        &err.location,
+                        "",
+                        format!("YAML syntax error: {}", err.message),
+                        help,
+                    );
+                }
             }
         }
     }
@@ -157,4 +199,34 @@ pub fn from_sources(
     let spec = check::resolve(&merged, &mut sink);
     sink.finish()?;
     Ok(spec)
+}
+
+/// Why errors elsewhere may be missing after a file could not be read.
+const UNREAD_HELP: &str = "nothing else in this file was checked, nor were references to names it may define; fix it, then check again";
+
+/// Reports a file that is not UTF-8 at its first invalid byte.
+fn not_utf8(path: PathBuf, err: &std::string::FromUtf8Error, sink: &mut Sink) {
+    let bytes = err.as_bytes();
+    let valid = &bytes[..err.utf8_error().valid_up_to()];
+    // The prefix up to `valid_up_to` is UTF-8 by definition; lossy conversion cannot differ.
+    let before = String::from_utf8_lossy(valid);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let shown = path.display().to_string();
+    let file = Arc::new(SourceFile {
+        text: String::from_utf8_lossy(bytes).into_owned(),
+        path,
+    });
+    sink.file_unreadable();
+    sink.error_help(
+        &Location {
+            file,
+            line,
+            column,
+            len: 1,
+        },
+        "",
+        format!("{shown} is not valid UTF-8"),
+        format!("spec files are UTF-8 text: is this a binary file, or saved in another encoding? {UNREAD_HELP}"),
+    );
 }

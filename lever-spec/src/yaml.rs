@@ -4,11 +4,16 @@
 //! column. Only what the spec needs is modelled: mappings with string keys, sequences and
 //! scalars (kept as text; the decoder interprets them).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+mod scan_error;
+
+use scan_error::scan_error;
 
 /// A source file, shared by every node read from it.
 #[derive(Debug, PartialEq, Eq)]
@@ -139,37 +144,47 @@ fn is_null(text: &str) -> bool {
 /// A YAML syntax error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
-    /// Where the parser stopped.
+    /// Where the mistake is: the parser's position, moved to the offending tab or opening
+    /// quote where the parser stops later than that.
     pub location: Location,
     /// The parser's message.
     pub message: String,
+    /// What to do about it, where the mistake is recognised.
+    pub help: Option<String>,
 }
+
+/// The most YAML nodes that anchors (`&name`, remembered as a copy) and aliases (`*name`,
+/// expanded as a copy) may copy in one file, counting every node of every copied subtree. A
+/// spec needs few of either; a "billion laughs" file (anchors that alias each other ten times
+/// over, ten levels deep) would need 10^9. Copying stops with an error at the first anchor or
+/// alias that would pass the limit, before it copies anything, so a file costs at most this
+/// many copied nodes (a few MB), however it nests them.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// The deepest nesting of mappings and sequences accepted in one file. The spec's own shape is
+/// under ten levels deep; the limit keeps a hostile file from building a tree so deep that
+/// walking or dropping it would overflow the stack.
+pub const MAX_DEPTH: usize = 128;
 
 /// Parses one YAML document into a located tree. An empty file gives an empty mapping.
 pub fn parse(file: &Arc<SourceFile>) -> Result<Node, SyntaxError> {
     let mut builder = TreeBuilder {
         file,
         stack: Vec::new(),
-        anchors: Vec::new(),
+        anchors: HashMap::new(),
         root: None,
+        copied_nodes: 0,
     };
     let mut parser = Parser::new_from_str(&file.text);
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|err| SyntaxError {
-            location: Location {
-                file: Arc::clone(file),
-                line: err.marker().line(),
-                column: err.marker().col() + 1,
-                len: 1,
-            },
-            message: err.info().to_string(),
-        })?;
+        let (event, span) = next.map_err(|err| scan_error(file, &err, &builder.stack))?;
         if builder.root.is_some() {
             // A spec file holds one document; a second one would be silently lost.
             if let Event::DocumentStart(_) = event {
                 return Err(SyntaxError {
                     location: Location::from_span(file, span),
                     message: "a spec file holds one YAML document, but this one starts another (`---`); split it into two files".into(),
+                    help: None,
                 });
             }
             continue;
@@ -182,16 +197,21 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, SyntaxError> {
     }))
 }
 
+/// An open collection: the node, its anchor id (0 for none) and how many nodes it holds so
+/// far, itself included (what copying it through an alias costs).
 enum Frame {
-    Seq(Node, usize),
-    Map(Node, usize, Option<Key>),
+    Seq(Node, usize, usize),
+    Map(Node, usize, usize, Option<Key>),
 }
 
 struct TreeBuilder<'a> {
     file: &'a Arc<SourceFile>,
     stack: Vec<Frame>,
-    anchors: Vec<(usize, Node)>,
+    /// Anchored nodes by anchor id (a redefined anchor replaces the old one), with their sizes.
+    anchors: HashMap<usize, (Arc<Node>, usize)>,
     root: Option<Node>,
+    /// Nodes copied by anchors and aliases so far, bounded by [`MAX_ALIAS_NODES`].
+    copied_nodes: usize,
 }
 
 impl TreeBuilder<'_> {
@@ -206,45 +226,48 @@ impl TreeBuilder<'_> {
                     },
                     location,
                 };
-                self.remember(anchor, &node);
-                self.push_node(node)
+                self.remember(anchor, &node, 1)?;
+                self.push_node(node, 1)
             }
             Event::SequenceStart(anchor, _) => {
+                self.check_depth(&location)?;
                 let node = Node {
                     value: Value::Seq(Vec::new()),
                     location,
                 };
-                self.stack.push(Frame::Seq(node, anchor));
+                self.stack.push(Frame::Seq(node, anchor, 1));
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
+                self.check_depth(&location)?;
                 let node = Node {
                     value: Value::Map(Vec::new()),
                     location,
                 };
-                self.stack.push(Frame::Map(node, anchor, None));
+                self.stack.push(Frame::Map(node, anchor, 1, None));
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Seq(node, anchor)) | Some(Frame::Map(node, anchor, _)) => {
-                    self.remember(anchor, &node);
-                    self.push_node(node)
+                Some(Frame::Seq(node, anchor, size)) | Some(Frame::Map(node, anchor, size, _)) => {
+                    self.remember(anchor, &node, size)?;
+                    self.push_node(node, size)
                 }
                 None => Ok(()),
             },
             Event::Alias(id) => {
-                let found = self.anchors.iter().rev().find(|(anchor, _)| *anchor == id);
-                match found {
-                    Some((_, node)) => {
-                        let mut node = node.clone();
-                        node.location = location;
-                        self.push_node(node)
-                    }
-                    None => Err(SyntaxError {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(SyntaxError {
                         location,
                         message: "alias refers to an anchor that is not defined yet".into(),
-                    }),
-                }
+                        help: None,
+                    });
+                };
+                let (node, size) = (Arc::clone(node), *size);
+                // Checked before copying: the limit bounds the work, not just the result.
+                self.spend(size, &location)?;
+                let mut node = Node::clone(&node);
+                node.location = location;
+                self.push_node(node, size)
             }
             Event::StreamStart
             | Event::StreamEnd
@@ -254,48 +277,85 @@ impl TreeBuilder<'_> {
         }
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node) {
+    fn remember(&mut self, anchor: usize, node: &Node, size: usize) -> Result<(), SyntaxError> {
         if anchor != 0 {
-            self.anchors.push((anchor, node.clone()));
+            self.spend(size, &node.location)?;
+            self.anchors.insert(anchor, (Arc::new(node.clone()), size));
         }
+        Ok(())
     }
 
-    fn push_node(&mut self, node: Node) -> Result<(), SyntaxError> {
+    /// Counts `size` copied nodes against [`MAX_ALIAS_NODES`], refusing the copy past it.
+    fn spend(&mut self, size: usize, location: &Location) -> Result<(), SyntaxError> {
+        let total = self.copied_nodes.saturating_add(size);
+        if total > MAX_ALIAS_NODES {
+            return Err(SyntaxError {
+                location: location.clone(),
+                message: format!(
+                    "anchors and aliases in this file copy more than {MAX_ALIAS_NODES} YAML nodes"
+                ),
+                help: Some(
+                    "a spec needs few anchors and aliases: write the repeated parts out".into(),
+                ),
+            });
+        }
+        self.copied_nodes = total;
+        Ok(())
+    }
+
+    fn check_depth(&self, location: &Location) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError {
+                location: location.clone(),
+                message: format!("mappings and lists nest more than {MAX_DEPTH} levels deep"),
+                help: Some("a spec is a few levels deep; close the open brackets".into()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a finished node of `size` nodes to the collection being built, or makes it the root.
+    fn push_node(&mut self, node: Node, size: usize) -> Result<(), SyntaxError> {
         match self.stack.last_mut() {
             None => {
                 self.root = Some(node);
                 Ok(())
             }
-            Some(Frame::Seq(seq, _)) => {
+            Some(Frame::Seq(seq, _, total)) => {
+                *total = total.saturating_add(size);
                 if let Value::Seq(items) = &mut seq.value {
                     items.push(node);
                 }
                 Ok(())
             }
-            Some(Frame::Map(map, _, pending_key)) => match pending_key.take() {
-                None => {
-                    let name = match &node.value {
-                        Value::Scalar { text, .. } => text.clone(),
-                        _ => {
-                            return Err(SyntaxError {
-                                location: node.location,
-                                message: "mapping keys must be plain strings".into(),
-                            })
-                        }
-                    };
-                    *pending_key = Some(Key {
-                        name,
-                        location: node.location,
-                    });
-                    Ok(())
-                }
-                Some(key) => {
-                    if let Value::Map(entries) = &mut map.value {
-                        entries.push((key, node));
+            Some(Frame::Map(map, _, total, pending_key)) => {
+                *total = total.saturating_add(size);
+                match pending_key.take() {
+                    None => {
+                        let name = match &node.value {
+                            Value::Scalar { text, .. } => text.clone(),
+                            _ => {
+                                return Err(SyntaxError {
+                                    location: node.location,
+                                    message: "mapping keys must be plain strings".into(),
+                                    help: None,
+                                })
+                            }
+                        };
+                        *pending_key = Some(Key {
+                            name,
+                            location: node.location,
+                        });
+                        Ok(())
                     }
-                    Ok(())
+                    Some(key) => {
+                        if let Value::Map(entries) = &mut map.value {
+                            entries.push((key, node));
+                        }
+                        Ok(())
+                    }
                 }
-            },
+            }
         }
     }
 }

@@ -321,7 +321,21 @@ fn bench_generation(cfg: &Config) -> Vec<Row> {
             .lines()
             .count()
     };
+    let (small, large) = (10_000, 40_000);
+    let scale_runs = cfg.pick(5, 1);
+    let (t_small, t_large) = (
+        load_actions(small, scale_runs),
+        load_actions(large, scale_runs),
+    );
     vec![
+        Row::new(format!(
+            "generation: spec load + validation of {large} actions, median of {scale_runs}"
+        ))
+        .figure(ms(t_large))
+        .baseline(format!("{} ({small} actions)", ms(t_small)))
+        .ratio(t_large / t_small)
+        .target("≤ 5× (linear: 4×)")
+        .met(t_large / t_small <= 5.0),
         Row::new(format!(
             "generation: spec → formatted source ({} files → {lines} lines), median of {runs}",
             files.len()
@@ -346,6 +360,33 @@ fn bench_generation(cfg: &Config) -> Vec<Row> {
             .baseline(format!("{} (YAML parse only)", ms(parse)))
             .ratio(fmt / parse),
     ]
+}
+
+/// Median seconds to load a spec whose one resource has `n` actions (each with its own path and
+/// a query parameter), from in-memory sources: how loading scales with the size of a spec.
+fn load_actions(n: usize, runs: usize) -> f64 {
+    let api = "api:\n  title: T\n  base_urls: { production: https://a.test/v1, sandbox: https://b.test/v1 }\n";
+    let mut yaml = String::from(
+        "types:\n  Thing: { fields: { id: string } }\nresources:\n  things:\n    actions:\n",
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "      get_{i}: {{ title: Get {i}, method: GET, path: /things/t{i}, query: {{ expand: string }}, response: Thing }}\n"
+        ));
+    }
+    let sources = vec![
+        (PathBuf::from("api.yaml"), api.to_string()),
+        (PathBuf::from("things.yaml"), yaml),
+    ];
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let sources = sources.clone();
+        let t = Instant::now();
+        let spec = lever_spec::from_sources(sources, vec![]).expect("generated spec loads");
+        times.push(t.elapsed().as_secs_f64());
+        assert_eq!(spec.actions().count(), n);
+    }
+    median(&mut times)
 }
 
 // ---------------------------------------------------------------- 2. compile time
