@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use lever_client::oauth::{self, AuthorizeParams, CodeExchange};
@@ -24,6 +24,9 @@ use crate::store::{
 };
 use crate::time::{from_ms, now_ms};
 use crate::tokens::{with_pair, AccountTokens};
+
+/// How long a cached client is trusted before its connection is read again.
+const DEFAULT_REVALIDATE_AFTER: Duration = Duration::from_secs(30);
 
 /// How long a customer has to come back from Lever's consent screen.
 const DEFAULT_STATE_TTL: Duration = Duration::from_secs(600);
@@ -214,6 +217,7 @@ pub struct ConnectionsBuilder {
     state_ttl: Duration,
     configure: Option<Configure>,
     webhooks: Option<WebhookSetup>,
+    revalidate_after: Duration,
 }
 
 impl fmt::Debug for ConnectionsBuilder {
@@ -277,6 +281,13 @@ impl ConnectionsBuilder {
         self
     }
 
+    /// How long a cached client is used before the store is asked again whether its
+    /// connection is still active (what another process changed). Default: 30 s.
+    pub fn revalidate_after(mut self, interval: Duration) -> Self {
+        self.revalidate_after = interval;
+        self
+    }
+
     /// Applies your settings (rate limit, retries, timeouts…) to every account's client.
     pub fn configure_clients(
         mut self,
@@ -305,6 +316,7 @@ impl ConnectionsBuilder {
                 state_ttl: self.state_ttl,
                 configure: self.configure,
                 webhooks: self.webhooks,
+                revalidate_after: self.revalidate_after,
                 clients: RwLock::new(HashMap::new()),
                 events,
             }),
@@ -323,6 +335,14 @@ pub struct Connections {
     inner: Arc<Inner>,
 }
 
+/// A client built for an account, and when the store last confirmed it.
+struct CachedClient {
+    client: Client,
+    checked: Instant,
+    /// The record's `status_changed_at` when built: a reconnect or status change moves it.
+    connected_at: i64,
+}
+
 struct Inner {
     store: Arc<dyn Store>,
     keyring: Arc<Keyring>,
@@ -332,7 +352,8 @@ struct Inner {
     state_ttl: Duration,
     configure: Option<Configure>,
     webhooks: Option<WebhookSetup>,
-    clients: RwLock<HashMap<String, Client>>,
+    revalidate_after: Duration,
+    clients: RwLock<HashMap<String, CachedClient>>,
     events: broadcast::Sender<ConnectionEvent>,
 }
 
@@ -372,6 +393,7 @@ impl Connections {
             state_ttl: DEFAULT_STATE_TTL,
             configure: None,
             webhooks: None,
+            revalidate_after: DEFAULT_REVALIDATE_AFTER,
         }
     }
 
@@ -674,29 +696,47 @@ impl Connections {
     /// The client that acts on behalf of `account`. Cached: later calls return a clone
     /// (sharing its connection pool, rate limiter and tokens). Its OAuth tokens are loaded
     /// from the store and refreshed under the store's lock.
+    ///
+    /// A cached client is checked against the store again after the revalidation interval
+    /// (default 30 s, [`ConnectionsBuilder::revalidate_after`]): a disconnect, a mark of
+    /// *needs re-authorisation* or a new connection made by **another process** takes effect
+    /// here within that interval (in this process, at once).
     pub async fn client(&self, account: &str) -> Result<Client, ConnectError> {
-        if let Some(client) = self
+        let cached = self
             .inner
             .clients
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(account)
-        {
-            return Ok(client.clone());
-        }
-        let record = self.inner.store.connection(account).await?;
-        let record = match record {
-            Some(r) if r.status == ConnectionStatus::Active => r,
-            Some(r) if r.status == ConnectionStatus::NeedsReauthorization => {
-                return Err(ConnectError::NeedsReauthorization {
-                    account: account.to_owned(),
-                })
+            .map(|c| (c.client.clone(), c.checked.elapsed(), c.connected_at));
+        let record = match cached {
+            Some((client, age, _)) if age < self.inner.revalidate_after => return Ok(client),
+            Some((client, _, connected_at)) => {
+                let record = self.active_record(account).await;
+                match record {
+                    Ok(r) if r.status_changed_at == connected_at => {
+                        if let Some(c) = self
+                            .inner
+                            .clients
+                            .write()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_mut(account)
+                        {
+                            c.checked = Instant::now();
+                        }
+                        return Ok(client);
+                    }
+                    Ok(r) => {
+                        self.forget_client(account);
+                        r
+                    }
+                    Err(e) => {
+                        self.forget_client(account);
+                        return Err(e);
+                    }
+                }
             }
-            _ => {
-                return Err(ConnectError::NotConnected {
-                    account: account.to_owned(),
-                })
-            }
+            None => self.active_record(account).await?,
         };
         let sealed = record.sealed.as_ref().ok_or(ConnectError::NotConnected {
             account: account.to_owned(),
@@ -731,7 +771,30 @@ impl Connections {
             .write()
             .unwrap_or_else(|p| p.into_inner());
         // Another task may have built one meanwhile: keep the first, so all share one state.
-        Ok(clients.entry(account.to_owned()).or_insert(client).clone())
+        Ok(clients
+            .entry(account.to_owned())
+            .or_insert(CachedClient {
+                client,
+                checked: Instant::now(),
+                connected_at: record.status_changed_at,
+            })
+            .client
+            .clone())
+    }
+
+    /// The record of `account` if it is active, else the error that says why not.
+    async fn active_record(&self, account: &str) -> Result<ConnectionRecord, ConnectError> {
+        match self.inner.store.connection(account).await? {
+            Some(r) if r.status == ConnectionStatus::Active => Ok(r),
+            Some(r) if r.status == ConnectionStatus::NeedsReauthorization => {
+                Err(ConnectError::NeedsReauthorization {
+                    account: account.to_owned(),
+                })
+            }
+            _ => Err(ConnectError::NotConnected {
+                account: account.to_owned(),
+            }),
+        }
     }
 
     /// Disconnects `account`: deletes the webhooks it registered (in Lever, while its

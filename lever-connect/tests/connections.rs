@@ -388,3 +388,41 @@ async fn account_ids_are_checked() {
     ));
     let _ = Arc::new(conns);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_disconnecting_takes_effect_after_revalidation() {
+    let sim = sim().await;
+    let (store, guard) = common::store(Db::Sqlite).await;
+    let one = connections(&sim, store, common::keyring());
+    let oauth = sim.oauth_config();
+    let two = Connections::builder()
+        .store(common::store_again(&guard).await)
+        .keyring(common::keyring())
+        .base_url(sim.base_url())
+        .oauth_app(OAuthApp::new(
+            &oauth.client_id,
+            oauth.client_secret.as_str(),
+            REDIRECT,
+        ))
+        .revalidate_after(Duration::ZERO)
+        .build()
+        .unwrap();
+    one.connect_api_key("shared", sim.api_key().to_owned())
+        .await
+        .unwrap();
+    two.client("shared").await.unwrap(); // cached in "process" two
+    one.disconnect("shared").await.unwrap();
+    let e = two.client("shared").await.unwrap_err();
+    assert!(matches!(e, ConnectError::NotConnected { .. }), "{e:?}");
+    // Connecting again (in process one) is picked up by process two too.
+    one.connect_api_key("shared", sim.api_key().to_owned())
+        .await
+        .unwrap();
+    two.client("shared")
+        .await
+        .unwrap()
+        .request(Method::GET, "/users")
+        .send()
+        .await
+        .unwrap();
+}
