@@ -1,6 +1,6 @@
 //! The crate's single error type, and what it tells about a response without quoting it.
 
-mod describe;
+pub(crate) mod describe;
 mod sensitive;
 
 use http::StatusCode;

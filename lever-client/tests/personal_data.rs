@@ -284,3 +284,26 @@ async fn oauth_failures_never_show_the_description_or_a_token() {
     );
     assert!(e.needs_reconnect());
 }
+
+#[test]
+fn webhook_errors_never_show_values_from_the_delivery() {
+    use lever_client::webhooks;
+    let bodies: [&[u8]; 4] = [
+        // A string where the envelope wants a number: serde quotes the string.
+        br#"{"event":"candidateHired","id":"x","token":"t","triggeredAt":"CANDIDATE-PII-when","signature":"00","data":{}}"#,
+        // A string where `data` wants an object: serde quotes it too.
+        br#"{"event":"candidateHired","id":"x","token":"t","triggeredAt":1,"signature":"00","data":"CANDIDATE-PII-data"}"#,
+        // Not JSON at all, and truncated JSON.
+        b"CANDIDATE-PII-plain-text",
+        br#"{"event":"candidateHired","data":{"x":"CANDIDATE-PII-"#,
+    ];
+    let mut refused = 0;
+    for body in bodies {
+        if let Err(e) = webhooks::parse(body) {
+            refused += 1;
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("CANDIDATE-PII"), "{shown}");
+        }
+    }
+    assert_eq!(refused, bodies.len());
+}

@@ -206,7 +206,7 @@ pub(crate) fn check_size(body: &[u8], limit: usize) -> Result<(), WebhookError> 
 /// Parses a body as JSON.
 pub(crate) fn parse_json(body: &[u8]) -> Result<Value, WebhookError> {
     serde_json::from_slice(body).map_err(|e| WebhookError::InvalidJson {
-        message: e.to_string(),
+        message: describe_without_values(&e),
     })
 }
 
@@ -228,6 +228,13 @@ pub(crate) fn event_from_value(value: Value) -> Result<WebhookEvent, WebhookErro
         }
     }
     WebhookEvent::from_value(value).map_err(|e| WebhookError::UnknownShape {
-        message: e.to_string(),
+        message: describe_without_values(&e),
     })
+}
+
+/// What a JSON error says, without any value from the delivery (whose `data` holds
+/// candidates' personal data): the expectation and the kind of value found.
+fn describe_without_values(e: &serde_json::Error) -> String {
+    let (expected, found) = crate::error::describe::describe(e);
+    format!("expected {expected}, found {found}")
 }
