@@ -12,8 +12,26 @@ use crate::types::FilePart;
 
 /// A request to any Lever path, built by [`Client::request`].
 ///
-/// Uses the client's auth, rate limit and retries. The path is relative to the base URL and
-/// sent as given (percent-encode IDs with care); query values are encoded for you.
+/// Uses the client's auth, rate limit and retries. The path is relative to the base URL.
+/// It may be a **template**: a segment written `{name}` or `:name` (the integration
+/// platforms' syntax) is filled by [`RawRequest::path_param`] with the value
+/// percent-encoded as one segment; a template segment left without a value, or a value for a
+/// name the template does not have, is an [`Error::InvalidInput`] before anything is sent.
+/// Other segments are sent as given (percent-encode them yourself); query values are encoded
+/// for you. Traces show the path as written (the template), not the values.
+///
+/// ```no_run
+/// # async fn demo(client: lever_client::Client) -> Result<(), lever_client::Error> {
+/// use lever_client::Method;
+///
+/// let feedback = client
+///     .request(Method::GET, "/opportunities/:opportunity/feedback/{feedback}")
+///     .path_param("opportunity", "250d8f03-738a-4bba-a671-8a3d73477145")
+///     .path_param("feedback", "b6c2a8b1-5f2b-4a38-9a8e-6c1c2f0c8d11")
+///     .send()
+///     .await?;
+/// # let _ = feedback; Ok(()) }
+/// ```
 ///
 /// ```no_run
 /// # async fn demo(client: lever_client::Client) -> Result<(), lever_client::Error> {
@@ -35,6 +53,7 @@ pub struct RawRequest {
     client: Client,
     method: Method,
     path: String,
+    path_params: Vec<(String, String)>,
     query: Vec<(String, String)>,
     body: Body,
     error: Option<Error>,
@@ -46,6 +65,7 @@ impl RawRequest {
             client,
             method,
             path: path.to_owned(),
+            path_params: Vec::new(),
             query: Vec::new(),
             body: Body::None,
             error: None,
@@ -63,6 +83,14 @@ impl RawRequest {
             Ok(pairs) => self.query.extend(pairs),
             Err(e) => self.fail(e),
         }
+        self
+    }
+
+    /// Fills the path template's `{name}` or `:name` segment with `value`, percent-encoded
+    /// as one segment (`/` becomes `%2F`).
+    pub fn path_param(mut self, name: impl Into<String>, value: impl AsRef<str>) -> Self {
+        self.path_params
+            .push((name.into(), value.as_ref().to_owned()));
         self
     }
 
@@ -102,10 +130,11 @@ impl RawRequest {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let url = self.client.url(&self.path, &query)?;
+        let path = fill_template(&self.path, &self.path_params)?;
+        let url = self.client.url(&path, &query)?;
         let ok = self
             .client
-            .execute(&self.method, url, "(raw)", &self.body)
+            .execute(&self.method, url, &self.path, &self.body)
             .await?;
         Ok((ok.status, ok.body))
     }
@@ -130,6 +159,58 @@ impl RawRequest {
     pub async fn send_bytes(self) -> Result<bytes::Bytes, Error> {
         self.execute().await.map(|(_, b)| b)
     }
+}
+
+/// The parameter name of a template segment: `{name}` or `:name`.
+fn template_name(segment: &str) -> Option<&str> {
+    let name = segment
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .or_else(|| segment.strip_prefix(':'))?;
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    valid.then_some(name)
+}
+
+/// `path` with every template segment replaced by its value, percent-encoded.
+fn fill_template(path: &str, params: &[(String, String)]) -> Result<String, Error> {
+    let (path_part, rest) = match path.find('?') {
+        Some(i) => path.split_at(i),
+        None => (path, ""),
+    };
+    let mut used = vec![false; params.len()];
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in path_part.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let Some(name) = template_name(segment) else {
+            out.push_str(segment);
+            continue;
+        };
+        // The last value given for a name wins, as with a builder's setters.
+        let Some(at) = params.iter().rposition(|(n, _)| n == name) else {
+            return Err(Error::InvalidInput(format!(
+                "the path {path:?} has a parameter `{name}` without a value: call .path_param({name:?}, value)"
+            )));
+        };
+        for (j, (n, _)) in params.iter().enumerate() {
+            if n == name {
+                used[j] = true;
+            }
+        }
+        out.push_str(&crate::__private::encode_path_segment(&params[at].1));
+    }
+    if let Some(j) = used.iter().position(|u| !u) {
+        return Err(Error::InvalidInput(format!(
+            "the path {path:?} has no parameter `{}` (write it as {{{}}} or :{})",
+            params[j].0, params[j].0, params[j].0
+        )));
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Flattens a serialised query into name/value pairs.
@@ -209,6 +290,46 @@ fn query_pairs(value: Value) -> Result<Vec<(String, String)>, Error> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn params(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn templates_are_filled_and_encoded() {
+        let p = params(&[("opportunity", "a/b c"), ("note", "..")]);
+        assert_eq!(
+            fill_template("/opportunities/:opportunity/notes/{note}", &p).unwrap(),
+            "/opportunities/a%2Fb%20c/notes/%2E%2E"
+        );
+        // Plain paths, colons inside segments and queries pass through.
+        assert_eq!(fill_template("/a:b/c?x=:y", &[]).unwrap(), "/a:b/c?x=:y");
+        assert_eq!(
+            fill_template("/x/{id}", &params(&[("id", "1"), ("id", "2")])).unwrap(),
+            "/x/2"
+        );
+    }
+
+    #[test]
+    fn unfilled_or_unknown_parameters_are_refused() {
+        let e = fill_template("/opportunities/:opportunity/notes", &[]).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m.contains(".path_param(\"opportunity\", value)")),
+            "{e}"
+        );
+        let e = fill_template(
+            "/postings/{posting}",
+            &params(&[("posting", "p"), ("typo", "x")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no parameter `typo`"), "{e}");
+        assert!(
+            !e.to_string().contains("\"x\""),
+            "values stay out of errors: {e}"
+        );
+    }
 
     #[test]
     fn query_flattening() {

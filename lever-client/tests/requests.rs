@@ -543,3 +543,33 @@ async fn a_dropped_connection_that_the_client_retried_is_retryable_for_the_calle
         "the client retried it, so the caller may too"
     );
 }
+
+#[tokio::test]
+async fn passthrough_path_templates_are_filled_before_sending() {
+    let s = Scripted::new();
+    s.on(
+        "/v1/opportunities/opp%2F1/notes",
+        vec![Reply::json(200, json!({"data": []}))],
+    );
+    let client = lever_client::Client::builder()
+        .api_key("k")
+        .base_url(s.start().await)
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    client
+        .request(Method::GET, "/opportunities/:opportunity/notes")
+        .path_param("opportunity", "opp/1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s.hits("/v1/opportunities/opp%2F1/notes").len(), 1);
+    // A template left unfilled is refused before anything is sent.
+    let e = client
+        .request(Method::GET, "/opportunities/{opportunity}/notes")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    assert_eq!(s.hits("/v1/opportunities/opp%2F1/notes").len(), 1);
+}
