@@ -44,6 +44,9 @@ struct Inner {
     limiter: Option<RateLimiter>,
     rate_limit: RateLimit,
     retry: RetryPolicy,
+    deadline: Option<Duration>,
+    /// The per-attempt timeout the HTTP client was built with.
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for Client {
@@ -53,6 +56,7 @@ impl fmt::Debug for Client {
             .field("auth", &self.inner.auth)
             .field("rate_limit", &self.inner.rate_limit)
             .field("retry", &self.inner.retry)
+            .field("deadline", &self.inner.deadline)
             .finish()
     }
 }
@@ -72,6 +76,7 @@ pub struct ClientBuilder {
     user_agent: String,
     rate_limit: RateLimit,
     retry: RetryPolicy,
+    deadline: Option<Duration>,
     token_store: Option<Arc<dyn TokenStore>>,
 }
 
@@ -91,6 +96,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("rate_limit", &self.rate_limit)
             .field("retry", &self.retry)
+            .field("deadline", &self.deadline)
             .field("token_store", &self.token_store.is_some())
             .finish()
     }
@@ -107,6 +113,7 @@ impl Default for ClientBuilder {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             rate_limit: RateLimit::default(),
             retry: RetryPolicy::default(),
+            deadline: Some(DEFAULT_DEADLINE),
             token_store: None,
         }
     }
@@ -141,6 +148,18 @@ impl ClientBuilder {
     /// Total time limit of one HTTP attempt (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The most one call may take overall, from its first attempt to its last answer,
+    /// including rate-limit waits, retries and their delays (default 2 minutes; `None` for
+    /// no limit). [`timeout`](ClientBuilder::timeout) bounds each attempt; this bounds the
+    /// sum. A call that runs out gets [`Error::Deadline`]; a retry whose delay would end past
+    /// the deadline is not made (the last error is returned). A token refresh in progress is
+    /// never cut short (its rotated refresh token must be saved), so a call can overrun its
+    /// deadline by the length of one refresh.
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -221,6 +240,8 @@ impl ClientBuilder {
                 limiter: RateLimiter::new(rl),
                 rate_limit: rl,
                 retry,
+                deadline: self.deadline,
+                attempt_timeout: self.timeout,
             }),
         })
     }
@@ -247,6 +268,9 @@ fn normalize_base_url(raw: &str) -> Result<String, Error> {
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
+
+/// The overall limit of one call unless the builder says otherwise.
+pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 
 /// A successful response.
 pub(crate) struct Success {
@@ -309,7 +333,29 @@ impl Client {
             attempt = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        self.execute_in_span(method, url, body)
+        self.execute_in_span(method, url, body, self.inner.deadline)
+            .instrument(span)
+            .await
+    }
+
+    /// [`execute`](Client::execute) with its own overall deadline (`None`: no limit).
+    pub(crate) async fn execute_with_deadline(
+        &self,
+        method: &Method,
+        url: url::Url,
+        path_template: &str,
+        body: &Body,
+        deadline: Option<Duration>,
+    ) -> Result<Success, Error> {
+        let span = tracing::info_span!(
+            "lever.request",
+            method = %method,
+            path = %path_template,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        self.execute_in_span(method, url, body, deadline)
             .instrument(span)
             .await
     }
@@ -319,10 +365,19 @@ impl Client {
         method: &Method,
         url: url::Url,
         body: &Body,
+        deadline: Option<Duration>,
     ) -> Result<Success, Error> {
         let inner = &*self.inner;
         let span = tracing::Span::current();
         let start = tokio::time::Instant::now();
+        // `None`: no limit (also when the deadline is too far to represent).
+        let ends_at = deadline.and_then(|d| start.checked_add(d));
+        let remaining =
+            || ends_at.map(|end| end.saturating_duration_since(tokio::time::Instant::now()));
+        let out_of_time = |needed: Duration| remaining().is_some_and(|left| needed >= left);
+        let deadline_error = || Error::Deadline {
+            after: deadline.unwrap_or_default(),
+        };
         let mut attempt: u32 = 0;
         let mut failures: u32 = 0;
         let mut refreshed = false;
@@ -334,7 +389,14 @@ impl Client {
             attempt += 1;
             span.record("attempt", attempt);
             if let Some(limiter) = &inner.limiter {
-                limiter.acquire().await;
+                let wait = limiter.reserve();
+                if out_of_time(wait) {
+                    break Err(deadline_error());
+                }
+                limiter.wait(wait).await;
+            }
+            if out_of_time(Duration::ZERO) {
+                break Err(deadline_error());
             }
             let auth = match inner.auth.header(&inner.http).await {
                 Ok(a) => a,
@@ -355,6 +417,12 @@ impl Client {
                     Ok(form) => rb = rb.multipart(form),
                     Err(e) => break Err(e),
                 },
+            }
+            // The last attempt gets what is left of the deadline, if that is less than its own
+            // timeout; a timeout then means the deadline passed.
+            let cut_by_deadline = remaining().filter(|left| *left < inner.attempt_timeout);
+            if let Some(left) = cut_by_deadline {
+                rb = rb.timeout(left);
             }
             let attempt_start = tokio::time::Instant::now();
             let outcome = match rb.send().await {
@@ -400,6 +468,10 @@ impl Client {
                         failures += 1;
                         let delay = retry::server_delay(&headers, inner.retry.max_delay)
                             .unwrap_or_else(|| retry::backoff(&inner.retry, failures));
+                        if out_of_time(delay) {
+                            // The retry would start past the deadline: the answer stands.
+                            break Err(Error::from_response(status, &bytes));
+                        }
                         tracing::warn!(
                             attempt,
                             status = status.as_u16(),
@@ -415,9 +487,15 @@ impl Client {
                     // The URL's query may hold personal data (`?email=...`): keep it out of
                     // the error and the logs.
                     let e = e.without_url();
+                    if e.is_timeout() && cut_by_deadline.is_some() {
+                        break Err(deadline_error());
+                    }
                     if can_retry && retry::should_retry_transport(method, &e) {
                         failures += 1;
                         let delay = retry::backoff(&inner.retry, failures);
+                        if out_of_time(delay) {
+                            break Err(Error::Transport(e));
+                        }
                         tracing::warn!(
                             attempt,
                             error = %e,

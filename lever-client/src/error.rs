@@ -100,6 +100,14 @@ pub enum Error {
         description: Option<crate::Secret>,
     },
 
+    /// The call did not complete within its overall deadline
+    /// ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline), or a request's own).
+    #[error("the call did not complete within its deadline of {after:?}")]
+    Deadline {
+        /// The deadline that ran out.
+        after: std::time::Duration,
+    },
+
     /// Invalid client configuration (builder input).
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -197,6 +205,7 @@ impl Error {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
             Error::Transport(e) => crate::retry::is_transient_transport(e),
+            Error::Deadline { .. } => true,
             _ => false,
         }
     }

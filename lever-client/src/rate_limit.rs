@@ -44,8 +44,13 @@ impl RateLimiter {
     }
 
     /// Waits until a request may be sent.
+    #[cfg(test)]
     pub(crate) async fn acquire(&self) {
-        let wait = self.reserve();
+        self.wait(self.reserve()).await;
+    }
+
+    /// Sleeps for a wait [`reserve`](RateLimiter::reserve) returned.
+    pub(crate) async fn wait(&self, wait: Duration) {
         if !wait.is_zero() {
             tracing::debug!(wait_ms = wait.as_millis() as u64, "rate limit: waiting");
             tokio::time::sleep(wait).await;
@@ -53,7 +58,7 @@ impl RateLimiter {
     }
 
     /// Takes one token and returns how long to wait for it.
-    fn reserve(&self) -> Duration {
+    pub(crate) fn reserve(&self) -> Duration {
         let now = Instant::now();
         // The state is plain numbers, always consistent: a poisoned lock is still usable.
         let mut b = self.state.lock().unwrap_or_else(|p| p.into_inner());

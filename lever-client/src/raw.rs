@@ -56,6 +56,7 @@ pub struct RawRequest {
     path_params: Vec<(String, String)>,
     query: Vec<(String, String)>,
     body: Body,
+    deadline: Option<Option<std::time::Duration>>,
     error: Option<Error>,
 }
 
@@ -68,6 +69,7 @@ impl RawRequest {
             path_params: Vec::new(),
             query: Vec::new(),
             body: Body::None,
+            deadline: None,
             error: None,
         }
     }
@@ -91,6 +93,13 @@ impl RawRequest {
     pub fn path_param(mut self, name: impl Into<String>, value: impl AsRef<str>) -> Self {
         self.path_params
             .push((name.into(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// This call's overall deadline instead of the client's
+    /// ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)); `None` for no limit.
+    pub fn deadline(mut self, deadline: Option<std::time::Duration>) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -132,10 +141,18 @@ impl RawRequest {
             .collect();
         let path = fill_template(&self.path, &self.path_params)?;
         let url = self.client.url(&path, &query)?;
-        let ok = self
-            .client
-            .execute(&self.method, url, &self.path, &self.body)
-            .await?;
+        let ok = match self.deadline {
+            Some(deadline) => {
+                self.client
+                    .execute_with_deadline(&self.method, url, &self.path, &self.body, deadline)
+                    .await?
+            }
+            None => {
+                self.client
+                    .execute(&self.method, url, &self.path, &self.body)
+                    .await?
+            }
+        };
         Ok((ok.status, ok.body))
     }
 

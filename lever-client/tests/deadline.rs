@@ -1,0 +1,133 @@
+//! The overall deadline of a call: it bounds rate-limit waits, retries and their delays,
+//! and the last attempt, beside the per-attempt timeout.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Reply, Scripted};
+use lever_client::{Client, Error, Method, RateLimit, RetryPolicy};
+use serde_json::json;
+
+fn patient_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_secs(5),
+        max_delay: Duration::from_secs(60),
+        jitter: 0.0,
+    }
+}
+
+#[tokio::test]
+async fn a_retry_that_would_start_past_the_deadline_is_not_made() {
+    let s = Scripted::new();
+    s.on(
+        "/v1/users",
+        vec![
+            Reply::json(503, json!({"code": "Unavailable", "message": "busy"}))
+                .header("retry-after", 30),
+        ],
+    );
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(s.start().await)
+        .no_rate_limit()
+        .retry(patient_retries())
+        .deadline(Some(Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    let e = client
+        .request(Method::GET, "/users")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503), "{e:?}");
+    assert_eq!(s.hits("/v1/users").len(), 1, "no retry 30 s later");
+}
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            open.push(socket);
+        }
+    });
+    (format!("http://{addr}/v1"), accepted)
+}
+
+#[tokio::test]
+async fn a_silent_server_runs_into_the_deadline_not_into_four_timeouts() {
+    let (base, accepted) = silent_server().await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(base)
+        .no_rate_limit()
+        .timeout(Duration::from_secs(60))
+        .retry(patient_retries())
+        .deadline(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let e = client
+        .request(Method::GET, "/users")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Deadline { after } if after == Duration::from_millis(300)),
+        "{e:?}"
+    );
+    assert!(e.is_retryable());
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_per_request_deadline_overrides_the_clients() {
+    let (base, _) = silent_server().await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(base)
+        .no_rate_limit()
+        .deadline(None)
+        .build()
+        .unwrap();
+    let e = client
+        .request(Method::GET, "/users")
+        .deadline(Some(Duration::from_millis(200)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Deadline { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_rate_limit_wait_longer_than_the_deadline_fails_without_sending() {
+    let s = Scripted::new();
+    s.on("/v1/users", vec![Reply::json(200, json!({"data": []}))]);
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(s.start().await)
+        .rate_limit(RateLimit::new(0.5, 1))
+        .deadline(Some(Duration::from_millis(500)))
+        .build()
+        .unwrap();
+    client.request(Method::GET, "/users").send().await.unwrap();
+    let e = client
+        .request(Method::GET, "/users")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Deadline { .. }), "{e:?}");
+    assert_eq!(
+        s.hits("/v1/users").len(),
+        1,
+        "the second call was never sent"
+    );
+}
