@@ -1,6 +1,6 @@
 //! Models: one struct per object, one open enum per enum, one newtype per ID.
 
-use lever_spec::{EnumType, Field, ObjectType, TypeDef, TypeKind};
+use lever_spec::{EnumType, Field, ObjectType, TypeDef, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -107,6 +107,22 @@ fn object_struct(
         quote!(#kind #id = #wire)
     });
     let keep = object.keep_unknown.then(|| quote!(keep unknown_fields));
+    // Objects with a required `id` can stand behind an `Expandable<T>`, whose `id()` then
+    // works expanded or not.
+    let identified = object
+        .fields
+        .iter()
+        .find(|f| f.name == "id" && !f.optional && !f.nullable)
+        .filter(|f| cx.is_id(&f.ty) || f.ty == TypeRef::String)
+        .map(|_| {
+            quote! {
+                impl ::lever_client::Identified for #name {
+                    fn id(&self) -> &str {
+                        self.id.as_str()
+                    }
+                }
+            }
+        });
     quote! {
         #doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default_derive)]
@@ -115,6 +131,7 @@ fn object_struct(
             #extra
         }
         #constructor
+        #identified
         ::lever_client::__private::object_serde!(#name { #(#serde_fields),* } #keep);
     }
 }

@@ -63,7 +63,7 @@ pub use oauth::{MemoryTokenStore, OAuthCredentials, Refresh, TokenPair, TokenSto
 pub use pagination::{PaginationStop, DEFAULT_MAX_PAGES};
 pub use raw::RawRequest;
 pub use secret::Secret;
-pub use types::{Expandable, FilePart, Page, Timestamp};
+pub use types::{Expandable, FilePart, Identified, Page, Timestamp};
 
 // The generated surface: models, resource accessors and request builders, webhook events and
 // the triggers registry, produced by `lever-codegen` from the spec at build time (build.rs).

@@ -162,8 +162,33 @@ pub enum Expandable<T> {
     Expanded(Box<T>),
 }
 
+/// An object with an ID: every generated model with a required `id` implements it, so an
+/// [`Expandable`] reference to it has an [`Expandable::id`] whether expanded or not.
+pub trait Identified {
+    /// The object's ID.
+    fn id(&self) -> &str;
+}
+
+impl<T: Identified> Expandable<T> {
+    /// The referenced object's ID, expanded or not.
+    ///
+    /// ```
+    /// use lever_client::models::User;
+    /// use lever_client::Expandable;
+    ///
+    /// let by_id: Expandable<User> = serde_json::from_str(r#""u-1""#).unwrap();
+    /// assert_eq!(by_id.id(), "u-1");
+    /// ```
+    pub fn id(&self) -> &str {
+        match self {
+            Expandable::Id(id) => id,
+            Expandable::Expanded(t) => t.id(),
+        }
+    }
+}
+
 impl<T> Expandable<T> {
-    /// The ID, when not expanded.
+    /// The ID, when not expanded ([`Expandable::id`] gives it in both cases).
     pub fn as_id(&self) -> Option<&str> {
         match self {
             Expandable::Id(id) => Some(id),

@@ -114,6 +114,11 @@ fn expandable_references_hold_an_id_or_the_object() {
     let followers = expanded.followers.clone().expect("followers");
     assert_eq!(followers[0].expanded().map(|u| u.id.as_str()), Some("u2"));
     assert_eq!(followers[1].as_id(), Some("u3"));
+    // `id()` works either way (`as_id()` is `None` once expanded).
+    assert_eq!(followers[0].as_id(), None);
+    let ids: Vec<&str> = followers.iter().map(|f| f.id()).collect();
+    assert_eq!(ids, ["u2", "u3"]);
+    assert_eq!(owner.id(), "u1");
     assert_eq!(
         serde_json::to_value(&expanded).expect("encodes")["owner"],
         json!({"id": "u1", "name": "Ada"})
