@@ -47,6 +47,14 @@ struct Inner {
     deadline: Option<Duration>,
     /// The per-attempt timeout the HTTP client was built with.
     attempt_timeout: Duration,
+    /// Set when the app brought its own HTTP client: what our builder would have configured
+    /// on it is applied to each request instead.
+    per_request: Option<PerRequest>,
+}
+
+/// Settings applied per request to an HTTP client the app supplied.
+struct PerRequest {
+    user_agent: http::HeaderValue,
 }
 
 impl fmt::Debug for Client {
@@ -78,6 +86,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     deadline: Option<Duration>,
     token_store: Option<Arc<dyn TokenStore>>,
+    http_client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -98,6 +107,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("deadline", &self.deadline)
             .field("token_store", &self.token_store.is_some())
+            .field("http_client", &self.http_client.is_some())
             .finish()
     }
 }
@@ -115,6 +125,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             deadline: Some(DEFAULT_DEADLINE),
             token_store: None,
+            http_client: None,
         }
     }
 }
@@ -192,6 +203,31 @@ impl ClientBuilder {
         self
     }
 
+    /// Uses your own HTTP client — the escape hatch for proxies, custom root certificates,
+    /// client certificates or DNS overrides — for API calls and OAuth token requests alike.
+    ///
+    /// The [`timeout`](ClientBuilder::timeout), `User-Agent` and `Accept` headers are then
+    /// applied to each request; [`connect_timeout`](ClientBuilder::connect_timeout) cannot be
+    /// (set it on your client). Build it from the re-exported [`reqwest`](crate::reqwest) so
+    /// the versions match.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let http = lever_client::reqwest::Client::builder()
+    ///     .proxy(lever_client::reqwest::Proxy::https("http://proxy.internal:3128")?)
+    ///     .connect_timeout(std::time::Duration::from_secs(5))
+    ///     .build()?;
+    /// let client = lever_client::Client::builder()
+    ///     .api_key("key")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
     /// Where refreshed OAuth tokens are persisted (Lever rotates refresh tokens).
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
@@ -222,15 +258,25 @@ impl ClientBuilder {
             }
         };
 
-        let mut default_headers = http::HeaderMap::new();
-        default_headers.insert(ACCEPT, http::HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .user_agent(self.user_agent)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .default_headers(default_headers)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let (http, per_request) = match self.http_client {
+            Some(http) => {
+                let user_agent = http::HeaderValue::try_from(self.user_agent)
+                    .map_err(|_| Error::Config("the User-Agent is not a valid header".into()))?;
+                (http, Some(PerRequest { user_agent }))
+            }
+            None => {
+                let mut default_headers = http::HeaderMap::new();
+                default_headers.insert(ACCEPT, http::HeaderValue::from_static("application/json"));
+                let http = reqwest::Client::builder()
+                    .user_agent(self.user_agent)
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .default_headers(default_headers)
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+                (http, None)
+            }
+        };
 
         Ok(Client {
             inner: Arc::new(Inner {
@@ -242,6 +288,7 @@ impl ClientBuilder {
                 retry,
                 deadline: self.deadline,
                 attempt_timeout: self.timeout,
+                per_request,
             }),
         })
     }
@@ -406,6 +453,12 @@ impl Client {
                 .http
                 .request(method.clone(), url.clone())
                 .header(AUTHORIZATION, auth.value);
+            if let Some(per_request) = &inner.per_request {
+                rb = rb
+                    .timeout(inner.attempt_timeout)
+                    .header(ACCEPT, "application/json")
+                    .header(http::header::USER_AGENT, per_request.user_agent.clone());
+            }
             match body {
                 Body::None => {}
                 Body::Json(_) => {

@@ -62,6 +62,9 @@ pub use http::{Method, StatusCode};
 pub use oauth::{MemoryTokenStore, OAuthCredentials, Refresh, TokenPair, TokenStore};
 pub use pagination::{PaginationStop, DEFAULT_MAX_PAGES};
 pub use raw::RawRequest;
+/// The HTTP client crate, re-exported for [`ClientBuilder::http_client`] (so its version
+/// matches this crate's).
+pub use reqwest;
 pub use secret::Secret;
 pub use types::{Expandable, FilePart, Identified, Page, Timestamp};
 

@@ -573,3 +573,32 @@ async fn passthrough_path_templates_are_filled_before_sending() {
     assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     assert_eq!(s.hits("/v1/opportunities/opp%2F1/notes").len(), 1);
 }
+
+#[tokio::test]
+async fn an_app_supplied_http_client_is_used_with_our_headers() {
+    let s = Scripted::new();
+    s.on("/v1/users", vec![Reply::json(200, json!({"data": []}))]);
+    let mut headers = lever_client::reqwest::header::HeaderMap::new();
+    headers.insert("x-through-proxy", "yes".parse().unwrap());
+    let http = lever_client::reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = lever_client::Client::builder()
+        .api_key("k")
+        .base_url(s.start().await)
+        .no_rate_limit()
+        .user_agent("my-app/2")
+        .http_client(http)
+        .build()
+        .unwrap();
+    client.request(Method::GET, "/users").send().await.unwrap();
+    let hit = &s.hits("/v1/users")[0];
+    assert_eq!(hit.headers["x-through-proxy"], "yes");
+    assert_eq!(hit.headers["user-agent"], "my-app/2");
+    assert_eq!(hit.headers["accept"], "application/json");
+    assert!(hit.headers["authorization"]
+        .to_str()
+        .unwrap()
+        .starts_with("Basic "));
+}
