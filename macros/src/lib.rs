@@ -40,6 +40,10 @@ pub fn overlay(input: TokenStream) -> TokenStream {
 /// builder of the matching action (here `client.opportunities().get(id)`), so `.send().await`
 /// returns that action's typed response. Path parameters are given in order, then the body if
 /// the action takes one. An unknown path, or the wrong number of arguments, is a compile error.
+///
+/// Paths are written with `{param}` segments as in Lever's docs, or with `:param` segments (the
+/// integration platforms' syntax): `request!(client, GET "/opportunities/:opportunity", id)`
+/// is the same call; a trailing `/` is ignored.
 #[proc_macro]
 pub fn request(input: TokenStream) -> TokenStream {
     request::expand(input.into()).into()
@@ -52,9 +56,19 @@ pub fn request(input: TokenStream) -> TokenStream {
 /// async fn on_posting(posting: lever_client::models::Posting) -> Result<(), lever_client::triggers::HandlerError> {
 ///     Ok(())
 /// }
-/// // then: dispatcher.register(on_posting::registration());
+///
+/// // With the connected account's ID (multi-tenant apps):
+/// #[lever_macros::trigger("posting_updated")]
+/// async fn on_update(account: String, posting: lever_client::models::Posting) -> Result<(), lever_client::triggers::HandlerError> {
+///     println!("{account}: {:?}", posting.text);
+///     Ok(())
+/// }
+///
+/// // then, for each: on_posting::register(&mut dispatcher); on_update::register(&mut dispatcher);
 /// ```
 ///
+/// The macro generates a module named after the function with `register(&mut Dispatcher)` and
+/// `TRIGGER`.
 /// An unknown trigger name is a compile error with a suggestion; an argument whose type is not
 /// the trigger's payload (the polled item type, or `WebhookEvent` for webhook triggers) is a
 /// compile error too.

@@ -63,6 +63,16 @@ fn is_trigger_event(ty: &Type) -> bool {
     }
 }
 
+/// Whether a type is `String` (or `std::string::String`).
+fn is_string(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => {
+            p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "String")
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let name = match syn::parse2::<LitStr>(args) {
         Ok(name) => name,
@@ -114,14 +124,25 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             "a trigger handler must be an `async fn`",
         ));
     }
-    let arg_ty = match function.sig.inputs.iter().collect::<Vec<_>>().as_slice() {
-        [FnArg::Typed(arg)] => Some((*arg.ty).clone()),
+    // `(payload)` or `(account: String, payload)`: multi-tenant apps need the account.
+    let (takes_account, arg_ty) = match function.sig.inputs.iter().collect::<Vec<_>>().as_slice() {
+        [FnArg::Typed(arg)] => (false, Some((*arg.ty).clone())),
+        [FnArg::Typed(account), FnArg::Typed(arg)] if is_string(&account.ty) => {
+            (true, Some((*arg.ty).clone()))
+        }
+        [FnArg::Typed(account), FnArg::Typed(_)] => {
+            errors.push(syn::Error::new_spanned(
+                &account.ty,
+                "the first of two arguments is the connected account's ID: `account: String`",
+            ));
+            (false, None)
+        }
         _ => {
             errors.push(syn::Error::new(
                 function.sig.inputs.span(),
-                "a trigger handler takes exactly one argument: the trigger's payload",
+                "a trigger handler takes the trigger's payload, or the account ID (`account: String`) and the payload",
             ));
-            None
+            (false, None)
         }
     };
     let (Some(trigger), Some(arg_ty), true) = (trigger, arg_ty, errors.is_empty()) else {
@@ -165,7 +186,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     // The call carries the argument's span, so a payload of the wrong type is reported at the
     // handler's parameter.
-    let call = quote_spanned!(arg_ty.span()=> super::#handler(payload));
+    let call = if takes_account {
+        quote_spanned!(arg_ty.span()=> super::#handler(account, payload))
+    } else {
+        quote_spanned!(arg_ty.span()=> super::#handler(payload))
+    };
+    let account =
+        takes_account.then(|| quote!(let account = ::std::clone::Clone::clone(&event.account);));
     let doc = format!(
         " Registers [`{handler}`](fn@super::{handler}) as a handler of the \"{}\" trigger.",
         trigger.title
@@ -182,6 +209,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 dispatcher.on(
                     ::lever_client::triggers::Trigger::#variant,
                     |event: ::lever_client::triggers::TriggerEvent| async move {
+                        #account
                         #payload
                         ::std::result::Result::map_err(#call.await, ::std::convert::Into::<::lever_client::triggers::HandlerError>::into)
                     },

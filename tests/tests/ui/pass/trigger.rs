@@ -13,6 +13,15 @@ async fn on_posting(posting: lever_client::models::Posting) -> Result<(), Handle
     Ok(())
 }
 
+static ACCOUNTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[lever_macros::trigger("posting_updated")]
+async fn on_update(account: String, posting: lever_client::models::Posting) -> Result<(), HandlerError> {
+    assert_eq!(posting.text.as_deref(), Some("Senior Rust Engineer"));
+    ACCOUNTS.lock().unwrap().push(account);
+    Ok(())
+}
+
 #[lever_macros::trigger("candidate_created")]
 async fn on_candidate(event: lever_client::webhooks::WebhookEvent) -> Result<(), HandlerError> {
     assert_eq!(event.name(), "applicationCreated");
@@ -30,6 +39,7 @@ fn main() {
     on_posting::register(&mut dispatcher);
     on_candidate::register(&mut dispatcher);
     on_stage::register(&mut dispatcher);
+    on_update::register(&mut dispatcher);
     assert_eq!(on_posting::TRIGGER, Trigger::PostingCreated);
     assert_eq!(dispatcher.handler_count(Trigger::PostingCreated), 1);
     assert_eq!(dispatcher.handler_count(Trigger::CandidateCreated), 1);
@@ -54,4 +64,15 @@ fn main() {
         lever_client::Timestamp(2),
     );
     assert!(runtime.block_on(dispatcher.dispatch(bad)).is_err());
+
+    // A handler taking the account gets the event's account ID.
+    let updated = TriggerEvent::polled(
+        Trigger::PostingUpdated,
+        "acct-7",
+        serde_json::json!({"id": "p1", "text": "Senior Rust Engineer"}),
+        "p1",
+        lever_client::Timestamp(3),
+    );
+    runtime.block_on(dispatcher.dispatch(updated)).unwrap();
+    assert_eq!(*ACCOUNTS.lock().unwrap(), ["acct-7"]);
 }
