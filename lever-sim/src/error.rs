@@ -43,6 +43,32 @@ pub enum SimError {
         /// The repeated client ID.
         client_id: String,
     },
+    /// A targeted fault's route is not `"METHOD /path"`.
+    #[error("invalid route {route:?}: write it as \"METHOD /path\", e.g. \"POST /postings\"")]
+    InvalidRoute {
+        /// The route given.
+        route: String,
+    },
+    /// A targeted failure's status is not an error status (400–599).
+    #[error("{status} is not an error status (400–599)")]
+    InvalidStatus {
+        /// The status given.
+        status: u16,
+    },
+    /// A store hook named a type the spec does not have (e.g. `"Postings"` for `"Posting"`).
+    #[error("the spec has no object type {name:?}{}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    UnknownType {
+        /// The type name given.
+        name: String,
+        /// The nearest type name the spec has.
+        suggestion: Option<String>,
+    },
+    /// A store hook was given a value that is not a JSON object.
+    #[error("a stored {type_name} must be a JSON object")]
+    NotAnObject {
+        /// The type name given.
+        type_name: String,
+    },
     /// No account has this name or ID.
     #[error("no simulated account is named {account:?}")]
     UnknownAccount {
@@ -63,6 +89,17 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An injected failure with `status`, shaped like Lever's errors.
+    pub fn injected(status: StatusCode) -> Self {
+        ApiError {
+            status,
+            code: "InjectedFault",
+            message: format!(
+                "{} (injected by a targeted fault)",
+                status.canonical_reason().unwrap_or("error")
+            ),
+        }
+    }
     /// 400 `BadRequest`.
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError {

@@ -11,6 +11,7 @@ use crate::state::Shared;
 use crate::store::{merge, public};
 use crate::util::lock;
 use crate::webhooks::{self, DeliveryRecord};
+use crate::SimError;
 use crate::{api, query, sample};
 
 /// Who an account is: what [`Simulator::add_account`](crate::Simulator::add_account) returns.
@@ -93,11 +94,15 @@ impl AccountHandle {
 
     /// Stores an object of type `type_name` (e.g. `"Posting"`) in this account directly,
     /// bypassing the API. A missing `id` is generated; missing `createdAt`/`updatedAt` and
-    /// other required fields are filled. Returns the stored object, or `None` if `value` is
-    /// not a JSON object.
-    pub fn insert(&self, type_name: &str, value: Value) -> Option<Value> {
+    /// other required fields are filled. Returns the stored object; a type the spec has no
+    /// object type for is [`SimError::UnknownType`] (with the nearest name), a value that is
+    /// not a JSON object [`SimError::NotAnObject`].
+    pub fn insert(&self, type_name: &str, value: Value) -> Result<Value, SimError> {
+        check_type(&self.shared.spec, type_name)?;
         let Value::Object(mut obj) = value else {
-            return None;
+            return Err(SimError::NotAnObject {
+                type_name: type_name.to_owned(),
+            });
         };
         let now = self.shared.clock.now_ms();
         let spec = &self.shared.spec;
@@ -112,7 +117,7 @@ impl AccountHandle {
         }
         sample::complete(spec, type_name, &mut obj, &mut store.rng, now, 0);
         store.put(type_name, obj.clone());
-        Some(Value::Object(public(&obj)))
+        Ok(Value::Object(public(&obj)))
     }
 
     /// Merges `patch` into the stored object and bumps its `updatedAt` (if it has one).
@@ -224,4 +229,33 @@ impl AccountHandle {
     pub fn revoke_refresh_tokens(&self) -> usize {
         lock(&self.shared.oauth).revoke_refresh_tokens(&self.account)
     }
+}
+
+/// Refuses a type name the spec has no object type for, with the nearest one.
+fn check_type(spec: &lever_spec::Spec, type_name: &str) -> Result<(), SimError> {
+    let is_object = |name: &str| {
+        spec.types
+            .get(name)
+            .is_some_and(|t| matches!(t.kind, lever_spec::TypeKind::Object(_)))
+    };
+    if is_object(type_name) {
+        return Ok(());
+    }
+    let suggestion = spec
+        .types
+        .keys()
+        .filter(|k| is_object(k))
+        .map(|k| {
+            (
+                strsim::jaro_winkler(&type_name.to_lowercase(), &k.to_lowercase()),
+                k,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score >= 0.8)
+        .map(|(_, k)| k.clone());
+    Err(SimError::UnknownType {
+        name: type_name.to_owned(),
+        suggestion,
+    })
 }

@@ -32,6 +32,7 @@ mod seed;
 mod server;
 mod state;
 mod store;
+mod targeted;
 mod util;
 mod webhooks;
 
@@ -114,6 +115,7 @@ impl Simulator {
             spec,
             routes,
             faults: Mutex::new(config.faults.clone()),
+            targeted: Mutex::new(targeted::TargetedFaults::default()),
             fault_rng: Mutex::new(SimRng::new(config.seed ^ 0x5eed_fa17)),
             rate_limit: Mutex::new(config.rate_limit),
             next_account: AtomicU64::new(registry.all().len() as u64),
@@ -259,8 +261,9 @@ impl Simulator {
     /// Stores an object of type `type_name` (e.g. `"Posting"`) in the default account
     /// directly, bypassing the API. A missing `id` is generated; missing
     /// `createdAt`/`updatedAt` and other required fields are filled. Returns the stored
-    /// object, or `None` if `value` is not a JSON object.
-    pub fn insert(&self, type_name: &str, value: Value) -> Option<Value> {
+    /// object; a type the spec has no object type for is [`SimError::UnknownType`] (with the
+    /// nearest name), a value that is not a JSON object [`SimError::NotAnObject`].
+    pub fn insert(&self, type_name: &str, value: Value) -> Result<Value, SimError> {
         self.default_account().insert(type_name, value)
     }
 
@@ -353,6 +356,43 @@ impl Simulator {
     /// The current fault configuration.
     pub fn faults(&self) -> FaultConfig {
         lock(&self.shared.faults).clone()
+    }
+
+    /// Answers the next request to `route` (e.g. `"POST /postings"`, `"GET
+    /// /postings/{posting}"`; any account) with `status` and a Lever-shaped error body, once.
+    /// Failures are used up in the order they were added.
+    pub fn fail_next(&self, route: &str, status: u16) -> Result<(), SimError> {
+        self.fail_next_n(route, status, 1)
+    }
+
+    /// Like [`fail_next`](Simulator::fail_next), for the next `times` requests.
+    pub fn fail_next_n(&self, route: &str, status: u16, times: u32) -> Result<(), SimError> {
+        let route = targeted::RouteMatch::parse(route)?;
+        let status = axum::http::StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| s.is_client_error() || s.is_server_error())
+            .ok_or(SimError::InvalidStatus { status })?;
+        lock(&self.shared.targeted).add(
+            route,
+            targeted::Action::Fail {
+                status,
+                remaining: times,
+            },
+        );
+        Ok(())
+    }
+
+    /// Delays every request to `route` by `delay` before it is answered, until
+    /// [`clear_targeted_faults`](Simulator::clear_targeted_faults).
+    pub fn delay(&self, route: &str, delay: Duration) -> Result<(), SimError> {
+        let route = targeted::RouteMatch::parse(route)?;
+        lock(&self.shared.targeted).add(route, targeted::Action::Delay(delay));
+        Ok(())
+    }
+
+    /// Removes every `fail_next` and `delay` fault.
+    pub fn clear_targeted_faults(&self) {
+        lock(&self.shared.targeted).clear();
     }
 
     /// Replaces the rate limit (`None` disables it) and refills every bucket.

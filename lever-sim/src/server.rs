@@ -122,6 +122,17 @@ async fn handle(
             }
         }
     }
+    if !is_oauth {
+        let verdict = lock(&shared.targeted).take(&method, &path);
+        if !verdict.delay.is_zero() {
+            tokio::time::sleep(verdict.delay).await;
+        }
+        if let Some(status) = verdict.fail {
+            let err = ApiError::injected(status);
+            log(Some(status.as_u16()));
+            return Ok(err.into_response());
+        }
+    }
     let query = req.uri().query().map(str::to_string);
     let response = answer(
         &shared,

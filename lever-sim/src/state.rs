@@ -24,6 +24,8 @@ pub(crate) struct Shared {
     /// The default client first, then `config.oauth_clients`.
     pub clients: Vec<OAuthConfig>,
     pub faults: Mutex<FaultConfig>,
+    /// `fail_next` / `delay` faults on single routes.
+    pub targeted: Mutex<crate::targeted::TargetedFaults>,
     pub fault_rng: Mutex<SimRng>,
     pub rate_limit: Mutex<Option<RateLimitConfig>>,
     pub accounts: RwLock<Registry>,

@@ -134,7 +134,7 @@ async fn accounts_never_see_each_others_data() -> TestResult {
             "Posting",
             json!({ "text": "Globex only", "state": "published" }),
         )
-        .ok_or("not inserted")?;
+        .map_err(|e| e.to_string())?;
     let posting_id = inserted["id"].as_str().ok_or("no id")?;
     assert!(globex
         .ids("/postings")

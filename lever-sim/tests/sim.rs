@@ -128,7 +128,7 @@ async fn pagination_visits_every_item_once() -> TestResult {
                 "Posting",
                 json!({ "text": format!("Extra posting {i}"), "state": "published", "confidentiality": "non-confidential" }),
             )
-            .ok_or("insert failed")?;
+            .map_err(|e| e.to_string())?;
     }
     let expected: Vec<String> = api
         .sim
@@ -164,7 +164,7 @@ async fn pagination_visits_every_item_once() -> TestResult {
                 "Posting",
                 json!({ "text": "Inserted mid-walk", "confidentiality": "non-confidential" }),
             );
-            inserted_mid_way = new.and_then(|n| n["id"].as_str().map(str::to_string));
+            inserted_mid_way = new.ok().and_then(|n| n["id"].as_str().map(str::to_string));
         }
         if body["hasNext"] == true {
             offset = Some(
