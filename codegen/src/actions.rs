@@ -536,6 +536,12 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
                     self.client.send_page(#request).await
                 }
 
+                /// Like `send`, with the HTTP status and headers.
+                #[inline]
+                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::Page<#item>>, ::lever_client::Error> {
+                    self.client.send_raw_with_meta(#request).await
+                }
+
                 /// Streams every item across all pages, fetching one page at a time.
                 #[inline]
                 pub fn stream(self) -> ::lever_client::__private::BoxStream<'static, ::std::result::Result<#item, ::lever_client::Error>> {
@@ -551,6 +557,12 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
                 pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> {
                     self.client.send_data(#request).await
                 }
+
+                /// Like `send`, with the HTTP status and headers.
+                #[inline]
+                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> {
+                    self.client.send_data_with_meta(#request).await
+                }
             }
         }
         Response::Raw(ty) => {
@@ -561,6 +573,12 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
                 pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> {
                     self.client.send_raw(#request).await
                 }
+
+                /// Like `send`, with the HTTP status and headers.
+                #[inline]
+                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> {
+                    self.client.send_raw_with_meta(#request).await
+                }
             }
         }
         Response::Empty => quote! {
@@ -569,12 +587,24 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             pub async fn send(self) -> ::std::result::Result<(), ::lever_client::Error> {
                 self.client.send_empty(#request).await
             }
+
+            /// Like `send`, with the HTTP status and headers.
+            #[inline]
+            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<()>, ::lever_client::Error> {
+                self.client.send_empty_with_meta(#request).await
+            }
         },
         Response::Binary => quote! {
             /// Sends the request and returns the downloaded bytes.
             #[inline]
             pub async fn send(self) -> ::std::result::Result<::lever_client::__private::Bytes, ::lever_client::Error> {
                 self.client.send_bytes(#request).await
+            }
+
+            /// Like `send`, with the HTTP status and headers.
+            #[inline]
+            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::__private::Bytes>, ::lever_client::Error> {
+                self.client.send_bytes_with_meta(#request).await
             }
         },
     }

@@ -120,6 +120,70 @@ impl Client {
             .map(|ok| ok.body)
     }
 
+    async fn send_for_success(&self, req: ApiRequest) -> Result<crate::client::Success, Error> {
+        let url = req.url(self)?;
+        self.execute(&req.method, url, req.path_template, &req.body)
+            .await
+    }
+
+    /// [`send_data`](Client::send_data) with status and headers.
+    #[doc(hidden)]
+    pub async fn send_data_with_meta<T: DeserializeOwned>(
+        &self,
+        req: ApiRequest,
+    ) -> Result<crate::Response<T>, Error> {
+        let ok = self.send_for_success(req).await?;
+        let body = decode::<DataEnvelope<T>>(&ok.body)?.data;
+        Ok(crate::Response {
+            status: ok.status,
+            headers: ok.headers,
+            body,
+        })
+    }
+
+    /// [`send_raw`](Client::send_raw) (and pages) with status and headers.
+    #[doc(hidden)]
+    pub async fn send_raw_with_meta<T: DeserializeOwned>(
+        &self,
+        req: ApiRequest,
+    ) -> Result<crate::Response<T>, Error> {
+        let ok = self.send_for_success(req).await?;
+        let body = decode(&ok.body)?;
+        Ok(crate::Response {
+            status: ok.status,
+            headers: ok.headers,
+            body,
+        })
+    }
+
+    /// [`send_bytes`](Client::send_bytes) with status and headers.
+    #[doc(hidden)]
+    pub async fn send_bytes_with_meta(
+        &self,
+        req: ApiRequest,
+    ) -> Result<crate::Response<bytes::Bytes>, Error> {
+        let ok = self.send_for_success(req).await?;
+        Ok(crate::Response {
+            status: ok.status,
+            headers: ok.headers,
+            body: ok.body,
+        })
+    }
+
+    /// [`send_empty`](Client::send_empty) with status and headers.
+    #[doc(hidden)]
+    pub async fn send_empty_with_meta(
+        &self,
+        req: ApiRequest,
+    ) -> Result<crate::Response<()>, Error> {
+        let ok = self.send_for_success(req).await?;
+        Ok(crate::Response {
+            status: ok.status,
+            headers: ok.headers,
+            body: (),
+        })
+    }
+
     /// Sends `req` and decodes Lever's `{"data": T}` envelope (other top-level keys such as
     /// `deduped` are ignored).
     #[doc(hidden)]

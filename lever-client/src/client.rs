@@ -322,6 +322,7 @@ pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// A successful response.
 pub(crate) struct Success {
     pub(crate) status: StatusCode,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Bytes,
 }
 
@@ -500,6 +501,7 @@ impl Client {
                         inner.auth.accepted(auth.generation);
                         break Ok(Success {
                             status,
+                            headers,
                             body: bytes,
                         });
                     }

@@ -66,7 +66,7 @@ pub use raw::RawRequest;
 /// matches this crate's).
 pub use reqwest;
 pub use secret::Secret;
-pub use types::{Expandable, FilePart, Identified, Page, Timestamp};
+pub use types::{Expandable, FilePart, Identified, Page, Response, Timestamp};
 
 // The generated surface: models, resource accessors and request builders, webhook events and
 // the triggers registry, produced by `lever-codegen` from the spec at build time (build.rs).

@@ -489,3 +489,34 @@ mod tests {
         assert!(!d.contains("secret"), "{d}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Response
+// ---------------------------------------------------------------------------------------------
+
+/// A decoded response with its HTTP status and headers, from a typed builder's
+/// `.send_with_meta()` (`.send()` returns only the body).
+///
+/// ```no_run
+/// # async fn demo(client: lever_client::Client) -> Result<(), lever_client::Error> {
+/// let response = client.postings().list().send_with_meta().await?;
+/// let remaining = response.headers.get("x-ratelimit-remaining");
+/// println!("{} {:?}: {} postings", response.status, remaining, response.body.data.len());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// The HTTP status (a 2xx).
+    pub status: http::StatusCode,
+    /// The response headers (e.g. Lever's `X-RateLimit-*`).
+    pub headers: http::HeaderMap,
+    /// The decoded body, as `.send()` returns it.
+    pub body: T,
+}
+
+impl<T> Response<T> {
+    /// The decoded body, dropping status and headers.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+}

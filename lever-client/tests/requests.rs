@@ -602,3 +602,29 @@ async fn an_app_supplied_http_client_is_used_with_our_headers() {
         .unwrap()
         .starts_with("Basic "));
 }
+
+#[tokio::test]
+async fn send_with_meta_returns_status_and_headers_beside_the_body() {
+    let s = Scripted::new();
+    s.on(
+        "/v1/postings",
+        vec![Reply::json(200, json!({"data": [], "hasNext": false}))
+            .header("x-ratelimit-remaining", 17)],
+    );
+    s.on(
+        "/v1/users/u1",
+        vec![
+            Reply::json(200, json!({"data": {"id": "u1", "name": "Ada"}}))
+                .header("x-request-id", "r-9"),
+        ],
+    );
+    let client = api_key_client(&s.start().await);
+    let user = client.users().get("u1").send_with_meta().await.unwrap();
+    assert_eq!(user.headers["x-request-id"], "r-9");
+    assert_eq!(user.body.id.as_str(), "u1");
+    let response = client.postings().list().send_with_meta().await.unwrap();
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.headers["x-ratelimit-remaining"], "17");
+    assert!(response.body.data.is_empty());
+    assert!(!response.into_body().has_next);
+}
