@@ -75,6 +75,25 @@ enum Credentials {
 }
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use lever_client::{Client, Environment, RateLimit, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_key("my-api-key")
+///     .environment(Environment::Sandbox)
+///     .timeout(Duration::from_secs(30))          // per attempt
+///     .deadline(Some(Duration::from_secs(90)))   // per call, retries included
+///     .rate_limit(RateLimit::new(10.0, 20))
+///     .retry(RetryPolicy::default())
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("my-api-key"));
+///
+/// // Without credentials, or with a bad setting, `build` says what is wrong.
+/// assert!(Client::builder().build().is_err());
+/// # Ok::<(), lever_client::Error>(())
+/// ```
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
     environment: Environment,

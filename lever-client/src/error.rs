@@ -23,6 +23,21 @@ pub(crate) const SNIPPET_LEN: usize = 200;
 /// (which would be a candidate's personal data); a request URL (whose query may hold an
 /// e-mail address). What a response said verbatim is kept only behind
 /// [`Error::sensitive_detail`].
+///
+/// ```no_run
+/// # async fn demo(client: lever_client::Client) {
+/// use lever_client::Error;
+///
+/// match client.postings().get("posting-id").send().await {
+///     Ok(posting) => println!("{:?}", posting.text),
+///     Err(e) if e.is_not_found() => println!("no such posting"),
+///     Err(e) if e.needs_reconnect() => println!("the customer must connect again"),
+///     Err(e @ Error::Decode { .. }) => eprintln!("Lever sent an unexpected shape: {e}"),
+///     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
+///     Err(e) => eprintln!("failed: {e}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -2,37 +2,37 @@
 #![warn(missing_docs)]
 //! # lever-client
 //!
-//! A typed async client for [Lever](https://hire.lever.co/developer/documentation), the
-//! applicant tracking system.
+//! Module map: [`Client`] and [`ClientBuilder`] (the entry point), [`models`] (every Lever
+//! object and request body), [`resources`] (one request builder per action, reached through
+//! `client.postings()`, `client.opportunities()`, …), [`Error`] and [`error`] (one error type),
+//! [`Page`] and [`Response`], [`oauth`] (OAuth 2 and token persistence), [`webhooks`]
+//! (verification, typed events, the axum route), [`triggers`] (the registry, dispatcher and
+//! poller), [`RawRequest`] (any path). The guide below is the crate's README; every example
+//! in it is compiled as a doctest.
 //!
-//! The crate has two halves:
+//! A model and a typed action builder in a few lines:
 //!
-//! * a hand-written **runtime** (this code): transport over `reqwest` + rustls, API-key and
-//!   OAuth 2 authentication with single-flight token refresh and rotating refresh tokens,
-//!   a shared token-bucket rate limiter, retries with exponential backoff and jitter,
-//!   cursor pagination as streams, one [`Error`] type, and `tracing` spans;
-//! * a **generated surface** (models, one accessor per resource, request builders) produced
-//!   from the YAML spec in `lever-spec/`.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), lever_client::Error> {
-//! use lever_client::{Client, Environment, Method};
-//!
-//! let client = Client::builder()
-//!     .api_key("my-api-key")
-//!     .environment(Environment::Sandbox)
-//!     .build()?;
-//!
-//! // Any Lever path, with the same auth, rate limit and retries as typed calls.
-//! let postings = client
-//!     .request(Method::GET, "/postings")
-//!     .query_pair("limit", "10")
-//!     .send()
-//!     .await?;
-//! println!("{postings}");
-//! # Ok(())
-//! # }
 //! ```
+//! use lever_client::models::{CreatePosting, Posting, PostingState};
+//!
+//! // Models decode Lever's JSON (unknown fields ignored, unknown enum values kept)…
+//! let posting: Posting = serde_json::from_str(
+//!     r#"{"id": "p1", "text": "Rust Engineer", "state": "published", "createdAt": 1}"#,
+//! ).unwrap();
+//! assert_eq!(posting.state, Some(PostingState::Published));
+//!
+//! // …and request bodies are built from their required fields.
+//! let mut body = CreatePosting::new("Rust Engineer");
+//! body.state = Some(PostingState::Draft);
+//!
+//! // A builder is typed: Lever requires `perform_as` here, so `.send()` exists only after it.
+//! let client = lever_client::Client::builder().api_key("k").build()?;
+//! let request = client.postings().create(body).perform_as("user-id");
+//! # let _ = request;
+//! # Ok::<(), lever_client::Error>(())
+//! ```
+//!
+#![doc = include_str!("../README.md")]
 
 // Generated code refers to `::lever_client::...` even inside this crate. (Inner attributes
 // must precede items, so this is the first *item* of the crate.)

@@ -321,6 +321,16 @@ impl fmt::Debug for FilePart {
 /// `hasNext` may be absent or null (then `false`); `next` is absent on the last page. Pass
 /// `next` back unchanged as the `offset` query parameter to get the following page (the
 /// `.stream()` methods do this for you).
+///
+/// ```
+/// use lever_client::Page;
+///
+/// let page: Page<serde_json::Value> =
+///     serde_json::from_str(r#"{"data": [{"id": "p1"}], "hasNext": true, "next": "abc"}"#).unwrap();
+/// assert_eq!(page.data.len(), 1);
+/// assert_eq!(page.next_offset(), Some("abc"));
+/// assert!(!page.is_last());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
