@@ -1,7 +1,5 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-//! # lever-client
-//!
 //! Module map: [`Client`] and [`ClientBuilder`] (the entry point), [`models`] (every Lever
 //! object and request body), [`resources`] (one request builder per action, reached through
 //! `client.postings()`, `client.opportunities()`, …), [`Error`] and [`error`] (one error type),
