@@ -8,6 +8,7 @@ use http::Method;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use tracing::Instrument as _;
 
 pub use crate::codegen_support::*;
 
@@ -239,31 +240,46 @@ impl Client {
     ) -> futures::stream::BoxStream<'static, Result<T, Error>> {
         let client = self.clone();
         let guard = PageGuard::new(req.path_template, max_pages, offset_of(&req));
-        stream::unfold(Walk::Fetch(req, guard), move |walk| {
-            let client = client.clone();
-            async move {
-                let (req, mut guard) = match walk {
-                    Walk::Fetch(req, guard) => (req, guard),
-                    Walk::Fail(e) => return Some((Err(e), Walk::Done)),
-                    Walk::Done => return None,
-                };
-                let body = match client.send_for_body(req.clone()).await {
-                    Ok(body) => body,
-                    Err(e) => return Some((Err(e), Walk::Done)),
-                };
-                let page = match decode::<Page<T>>(&body) {
-                    Ok(page) => page,
-                    Err(e) => return Some((Err(e), Walk::Done)),
-                };
-                let then = match guard.next(page.has_next, page.next.as_deref()) {
-                    Ok(Some(token)) => Walk::Fetch(with_offset(req, token), guard),
-                    Ok(None) => Walk::Done,
-                    // This page's items are yielded first, then the error.
-                    Err(e) => Walk::Fail(e),
-                };
-                Some((Ok(page.data), then))
-            }
-        })
+        // (walk, pages fetched, items yielded so far): the counts go on each page's span.
+        stream::unfold(
+            (Walk::Fetch(req, guard), 0u64, 0u64),
+            move |(walk, pages, items)| {
+                let client = client.clone();
+                async move {
+                    let (req, mut guard) = match walk {
+                        Walk::Fetch(req, guard) => (req, guard),
+                        Walk::Fail(e) => return Some((Err(e), (Walk::Done, pages, items))),
+                        Walk::Done => return None,
+                    };
+                    let span = tracing::debug_span!(
+                        "lever.page",
+                        path = %req.path_template,
+                        page = pages + 1,
+                        items_before = items,
+                        items = tracing::field::Empty,
+                    );
+                    let fetched = async {
+                        let body = client.send_for_body(req.clone()).await?;
+                        decode::<Page<T>>(&body)
+                    }
+                    .instrument(span.clone())
+                    .await;
+                    let page = match fetched {
+                        Ok(page) => page,
+                        Err(e) => return Some((Err(e), (Walk::Done, pages + 1, items))),
+                    };
+                    span.record("items", page.data.len());
+                    let items = items + page.data.len() as u64;
+                    let then = match guard.next(page.has_next, page.next.as_deref()) {
+                        Ok(Some(token)) => Walk::Fetch(with_offset(req, token), guard),
+                        Ok(None) => Walk::Done,
+                        // This page's items are yielded first, then the error.
+                        Err(e) => Walk::Fail(e),
+                    };
+                    Some((Ok(page.data), (then, pages + 1, items)))
+                }
+            },
+        )
         .flat_map(|page| match page {
             Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
             Err(e) => stream::once(async { Err(e) }).right_stream(),

@@ -50,6 +50,33 @@ struct Inner {
     /// Set when the app brought its own HTTP client: what our builder would have configured
     /// on it is applied to each request instead.
     per_request: Option<PerRequest>,
+    /// A label for traces and metrics (e.g. your ID of the connected account).
+    account: Option<String>,
+    on_response: Option<ResponseHook>,
+}
+
+type ResponseHook = Arc<dyn Fn(&RequestMetrics) + Send + Sync>;
+
+/// What one call did, for [`ClientBuilder::on_response`]: enough to count requests, errors
+/// and latency per action and per account. No secret, no body.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RequestMetrics {
+    /// The HTTP method.
+    pub method: Method,
+    /// The action's path template (e.g. `/postings/{posting}`), or a passthrough path as
+    /// written.
+    pub path: String,
+    /// The client's account label ([`ClientBuilder::account`]).
+    pub account: Option<String>,
+    /// The status of the last answer, if any came.
+    pub status: Option<StatusCode>,
+    /// Attempts made (retries and the retry after a token refresh included).
+    pub attempts: u32,
+    /// From the first attempt (or rate-limit wait) to the result.
+    pub duration: Duration,
+    /// Whether the call succeeded.
+    pub ok: bool,
 }
 
 /// Settings applied per request to an HTTP client the app supplied.
@@ -106,6 +133,8 @@ pub struct ClientBuilder {
     deadline: Option<Duration>,
     token_store: Option<Arc<dyn TokenStore>>,
     http_client: Option<reqwest::Client>,
+    account: Option<String>,
+    on_response: Option<ResponseHook>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -127,6 +156,8 @@ impl fmt::Debug for ClientBuilder {
             .field("deadline", &self.deadline)
             .field("token_store", &self.token_store.is_some())
             .field("http_client", &self.http_client.is_some())
+            .field("account", &self.account)
+            .field("on_response", &self.on_response.is_some())
             .finish()
     }
 }
@@ -145,6 +176,8 @@ impl Default for ClientBuilder {
             deadline: Some(DEFAULT_DEADLINE),
             token_store: None,
             http_client: None,
+            account: None,
+            on_response: None,
         }
     }
 }
@@ -247,6 +280,43 @@ impl ClientBuilder {
         self
     }
 
+    /// A label for this client's traces and [`RequestMetrics`]: typically your ID of the
+    /// connected account it acts for (`lever-connect` sets it). Not sent to Lever.
+    pub fn account(mut self, label: impl Into<String>) -> Self {
+        self.account = Some(label.into());
+        self
+    }
+
+    /// Calls `hook` after every call (typed or passthrough) with what it did, e.g. to count
+    /// requests and latency per action:
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let per_action: Arc<Mutex<HashMap<String, (u64, Duration)>>> = Arc::default();
+    /// let metrics = per_action.clone();
+    /// let client = lever_client::Client::builder()
+    ///     .api_key("key")
+    ///     .on_response(move |m| {
+    ///         let mut map = metrics.lock().unwrap();
+    ///         let entry = map.entry(format!("{} {}", m.method, m.path)).or_default();
+    ///         entry.0 += 1;
+    ///         entry.1 += m.duration;
+    ///     })
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), lever_client::Error>(())
+    /// ```
+    ///
+    /// The hook runs on the calling task: keep it quick (hand the figures to your metrics
+    /// library).
+    pub fn on_response(mut self, hook: impl Fn(&RequestMetrics) + Send + Sync + 'static) -> Self {
+        self.on_response = Some(Arc::new(hook));
+        self
+    }
+
     /// Where refreshed OAuth tokens are persisted (Lever rotates refresh tokens).
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
@@ -308,6 +378,8 @@ impl ClientBuilder {
                 deadline: self.deadline,
                 attempt_timeout: self.timeout,
                 per_request,
+                account: self.account,
+                on_response: self.on_response,
             }),
         })
     }
@@ -392,16 +464,7 @@ impl Client {
         path_template: &str,
         body: &Body,
     ) -> Result<Success, Error> {
-        let span = tracing::info_span!(
-            "lever.request",
-            method = %method,
-            path = %path_template,
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        self.execute_in_span(method, url, body, self.inner.deadline)
-            .instrument(span)
+        self.execute_with_deadline(method, url, path_template, body, self.inner.deadline)
             .await
     }
 
@@ -414,17 +477,43 @@ impl Client {
         body: &Body,
         deadline: Option<Duration>,
     ) -> Result<Success, Error> {
+        // Each field is recorded once, when the call ends (a field recorded twice shows twice
+        // in most subscribers); per-attempt details are events inside the span.
         let span = tracing::info_span!(
             "lever.request",
             method = %method,
             path = %path_template,
+            account = tracing::field::Empty,
             status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        self.execute_in_span(method, url, body, deadline)
-            .instrument(span)
-            .await
+        if let Some(account) = &self.inner.account {
+            span.record("account", tracing::field::display(account));
+        }
+        let start = std::time::Instant::now();
+        let (result, attempts, status) = self
+            .execute_in_span(method, url, body, deadline)
+            .instrument(span.clone())
+            .await;
+        let duration = start.elapsed();
+        if let Some(status) = status {
+            span.record("status", status.as_u16());
+        }
+        span.record("attempts", attempts);
+        span.record("duration_ms", duration.as_millis() as u64);
+        if let Some(hook) = &self.inner.on_response {
+            hook(&RequestMetrics {
+                method: method.clone(),
+                path: path_template.to_owned(),
+                account: self.inner.account.clone(),
+                status,
+                attempts,
+                duration,
+                ok: result.is_ok(),
+            });
+        }
+        result
     }
 
     async fn execute_in_span(
@@ -433,9 +522,9 @@ impl Client {
         url: url::Url,
         body: &Body,
         deadline: Option<Duration>,
-    ) -> Result<Success, Error> {
+    ) -> (Result<Success, Error>, u32, Option<StatusCode>) {
         let inner = &*self.inner;
-        let span = tracing::Span::current();
+        let mut last_status = None;
         let start = tokio::time::Instant::now();
         // `None`: no limit (also when the deadline is too far to represent).
         let ends_at = deadline.and_then(|d| start.checked_add(d));
@@ -454,7 +543,6 @@ impl Client {
         };
         let result = loop {
             attempt += 1;
-            span.record("attempt", attempt);
             if let Some(limiter) = &inner.limiter {
                 let wait = limiter.reserve();
                 if out_of_time(wait) {
@@ -509,7 +597,7 @@ impl Client {
             let can_retry = failures + 1 < inner.retry.max_attempts;
             match outcome {
                 Ok((status, headers, bytes)) => {
-                    span.record("status", status.as_u16());
+                    last_status = Some(status);
                     tracing::debug!(
                         attempt,
                         status = status.as_u16(),
@@ -583,12 +671,11 @@ impl Client {
                 }
             }
         };
-        span.record("duration_ms", start.elapsed().as_millis() as u64);
         match &result {
             Ok(_) => tracing::debug!("lever request done"),
             Err(e) => tracing::debug!(error = %e, "lever request failed"),
         }
-        result
+        (result, attempt, last_status)
     }
 }
 

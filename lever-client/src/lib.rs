@@ -53,7 +53,7 @@ mod types;
 #[doc(hidden)]
 pub mod __private;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, RequestMetrics};
 pub use config::{Environment, RateLimit, RetryPolicy};
 pub use error::Error;
 pub use http::{Method, StatusCode};

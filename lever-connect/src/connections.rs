@@ -741,7 +741,7 @@ impl Connections {
         let sealed = record.sealed.as_ref().ok_or(ConnectError::NotConnected {
             account: account.to_owned(),
         })?;
-        let builder = self.client_builder();
+        let builder = self.client_builder().account(account);
         let client = match StoredSecret::open(&self.inner.keyring, account, sealed)? {
             StoredSecret::ApiKey { key } => builder.api_key(key).build()?,
             StoredSecret::OAuth {
