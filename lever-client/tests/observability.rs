@@ -149,3 +149,39 @@ async fn streams_show_a_span_per_page_with_the_running_item_count() {
         pages[1]
     );
 }
+
+#[tokio::test]
+async fn each_poll_of_a_list_has_a_span_with_the_account() {
+    use lever_client::triggers::{Dispatcher, MemoryStore, Poller, Trigger};
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let s = Scripted::new();
+    s.on(
+        "/v1/postings",
+        vec![Reply::json(200, json!({"data": [], "hasNext": false}))],
+    );
+    let client = common::api_key_client(&s.start().await);
+    let poller = Poller::new(client, "customer-7", MemoryStore::new(), Dispatcher::new())
+        .trigger(Trigger::PostingCreated)
+        .unwrap()
+        .trigger(Trigger::PostingUpdated)
+        .unwrap();
+    assert!(poller.poll_once().await.is_ok());
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let polls: Vec<&str> = logs
+        .lines()
+        .filter(|l| {
+            l.contains("lever.poll{") && !l.contains("lever.request") && l.contains(": close")
+        })
+        .collect();
+    assert_eq!(polls.len(), 1, "both triggers share one list: {logs}");
+    assert!(polls[0].contains("account=customer-7"), "{}", polls[0]);
+    assert!(polls[0].contains("list=/postings"), "{}", polls[0]);
+}

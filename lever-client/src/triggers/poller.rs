@@ -224,7 +224,14 @@ impl Poller {
     pub async fn poll_once(&self) -> PollReport {
         let mut results = Vec::with_capacity(self.rules.len());
         for list in self.lists() {
-            results.extend(self.poll_list(&list).await);
+            // One span per list polled, so its requests, pages and dispatches are grouped by
+            // account and list in traces.
+            let span = tracing::info_span!(
+                "lever.poll",
+                account = %self.account,
+                list = %list.checkpoint,
+            );
+            results.extend(tracing::Instrument::instrument(self.poll_list(&list), span).await);
         }
         results.sort_by_key(|(trigger, _)| self.rules.iter().position(|(t, _)| t == trigger));
         PollReport { results }
