@@ -6,6 +6,7 @@ mod checkpoints;
 mod connections;
 pub mod crypto;
 mod error;
+pub mod inbox;
 #[cfg(feature = "axum")]
 pub mod routes;
 mod secrets;
@@ -22,4 +23,5 @@ pub use connections::{
 };
 pub use crypto::Keyring;
 pub use error::ConnectError;
+pub use inbox::{Inbox, InboxRun, InboxStatus, RetryPolicy};
 pub use store::{ConnectionKind, ConnectionStatus, SqlStore, Store, StoreError};

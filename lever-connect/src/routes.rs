@@ -19,13 +19,14 @@
 //! `POST /:account` receives the deliveries of the webhooks that
 //! [`ConnectionsBuilder::webhooks`](crate::ConnectionsBuilder::webhooks) registered. It
 //! finds the account's signature tokens in the store, verifies the delivery (signature,
-//! Lever's replay window, body size), deduplicates it in the store by what Lever signs — across
-//! every process sharing the store — and dispatches it. It answers `200` only once every
-//! handler succeeded (a copy of a delivery already handled gets `200` without running them
-//! again; a copy arriving while the first is being handled runs them again: at least once,
-//! never a `2xx` before success), `500` when a handler failed (Lever retries), `401` for a bad
-//! signature, `400` for a malformed or stale delivery, `404` for an account without webhooks,
-//! `413` for a body over 1 MiB. Response bodies never echo the delivery.
+//! Lever's replay window, body size) and stores it in the durable [`Inbox`], deduplicated by
+//! what Lever signs — across every process sharing the store. It answers `200` only once the
+//! delivery is committed (a copy of a stored delivery gets `200` once the first copy is
+//! committed, and is not stored again), `503` when the database did not commit it (Lever
+//! retries), `401` for a bad signature, `400` for a malformed or stale delivery, `404` for an
+//! account without webhooks, `413` for a body over 1 MiB. Handlers run later, from the inbox
+//! ([`Inbox::run`] or [`Inbox::process_due`]), with retries and dead letters; they see each
+//! delivery at least once. Response bodies never echo the delivery.
 //!
 //! ```no_run
 //! # fn demo(connections: lever_connect::Connections) {
@@ -52,12 +53,11 @@ use axum::routing::get;
 use axum::Router;
 
 use axum::body::Bytes;
-use lever_client::triggers::Dispatcher;
 use lever_client::webhooks::{WebhookError, DEFAULT_MAX_BODY_BYTES};
 
 use crate::connections::{Callback, Connections};
 use crate::error::ConnectError;
-use crate::time::now_ms;
+use crate::inbox::{Accepted, Inbox};
 
 /// Where the connect routes send the customer's browser, and what they ask Lever for.
 #[derive(Debug, Clone)]
@@ -213,19 +213,17 @@ async fn callback(State(state): State<Arc<RouteState>>, Query(cb): Query<Callbac
 
 struct WebhookState {
     connections: Connections,
-    dispatcher: Dispatcher,
+    inbox: Inbox,
 }
 
 /// The webhook route, `POST /:account`, to nest under the URL given to
-/// [`WebhookSetup`](crate::WebhookSetup).
-pub fn webhook_routes(connections: Connections, dispatcher: Dispatcher) -> Router {
+/// [`WebhookSetup`](crate::WebhookSetup). Verified deliveries go to `inbox`; run its
+/// handlers with [`Inbox::run`] (one process) or [`Inbox::process_due`] (a worker's loop).
+pub fn webhook_routes(connections: Connections, inbox: Inbox) -> Router {
     Router::new()
         .route("/:account", axum::routing::post(webhook))
         .layer(axum::extract::DefaultBodyLimit::max(DEFAULT_MAX_BODY_BYTES))
-        .with_state(Arc::new(WebhookState {
-            connections,
-            dispatcher,
-        }))
+        .with_state(Arc::new(WebhookState { connections, inbox }))
 }
 
 async fn webhook(
@@ -258,28 +256,15 @@ async fn webhook(
     let Some(key) = event.dedup_key() else {
         return (StatusCode::BAD_REQUEST, "not a valid delivery").into_response();
     };
-    let key = key.to_string();
-    let store = state.connections.store();
-    match store.delivery_recorded(&key).await {
-        Ok(true) => return (StatusCode::OK, "duplicate delivery: already handled").into_response(),
-        Ok(false) => {}
+    // 200 only once the delivery is committed (a duplicate: once its first copy is).
+    match state.inbox.accept(&account, &key.to_string(), &body).await {
+        Ok(Accepted::Stored) => (StatusCode::OK, "ok").into_response(),
+        Ok(Accepted::Duplicate) => {
+            (StatusCode::OK, "duplicate delivery: already stored").into_response()
+        }
         Err(e) => {
-            tracing::error!(error = %e, "cannot check webhook dedup");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response();
+            tracing::error!(error = %e, "cannot store a webhook delivery in the inbox");
+            (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
         }
     }
-    match state.dispatcher.dispatch_webhook(&account, event).await {
-        Ok(_) => {}
-        Err(e) => {
-            tracing::warn!(account = %account, error = %e, "webhook handler failed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "handler failed").into_response();
-        }
-    }
-    // Recorded only after success: a failed attempt leaves nothing, so Lever's retry runs.
-    if let Err(e) = store.record_delivery(&key, &account, now_ms()).await {
-        // Handled but not recorded: a retry would run the handlers again (at least once).
-        tracing::error!(error = %e, "cannot record a handled webhook delivery");
-        return (StatusCode::INTERNAL_SERVER_ERROR, "try again later").into_response();
-    }
-    (StatusCode::OK, "ok").into_response()
 }

@@ -1,6 +1,6 @@
 //! Webhooks of connected accounts: registered in each account's Lever on connect, their
 //! signature tokens sealed in the store, deliveries verified per account through the store,
-//! deduplicated in the store, deleted on disconnect.
+//! deduplicated in the store's inbox and handled from it, deleted on disconnect.
 
 mod common;
 
@@ -11,7 +11,7 @@ use lever_client::models::{CreateOpportunity, CreatePosting};
 use lever_client::triggers::{Dispatcher, HandlerError, Trigger};
 use lever_client::Client;
 use lever_connect::routes::webhook_routes;
-use lever_connect::{Connections, SqlStore, WebhookSetup};
+use lever_connect::{Connections, Inbox, SqlStore, WebhookSetup};
 use lever_sim::{SimConfig, Simulator};
 use reqwest::StatusCode;
 
@@ -84,9 +84,21 @@ async fn webhooks(db: common::Db) {
             Ok::<(), HandlerError>(())
         }
     });
-    let app =
-        axum::Router::new().nest("/lever/webhooks", webhook_routes(conns.clone(), dispatcher));
+    let inbox = Inbox::new(store.clone());
+    let app = axum::Router::new().nest(
+        "/lever/webhooks",
+        webhook_routes(conns.clone(), inbox.clone()),
+    );
     tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        inbox
+            .run(
+                &dispatcher,
+                Duration::from_millis(50),
+                std::future::pending::<()>(),
+            )
+            .await
+    });
 
     conns
         .connect_api_key("customer-a", acme.api_key.clone())
@@ -126,6 +138,12 @@ async fn webhooks(db: common::Db) {
     let body = serde_json::to_vec(&delivery.body).unwrap();
     let replay = http.post(&url).body(body.clone()).send().await.unwrap();
     assert_eq!(replay.status(), StatusCode::OK);
+    let status = Inbox::new(store.clone()).status().await.unwrap();
+    assert_eq!(
+        status.done + status.pending + status.in_flight,
+        2,
+        "one row per delivery"
+    );
     assert_eq!(seen.lock().unwrap().len(), 2);
     // … also through another process's view of the same store.
     let other = Connections::builder()

@@ -138,16 +138,30 @@ impl<'s> MigrationSource<'s> for Embedded {
         self,
     ) -> BoxFuture<'s, Result<Vec<Migration>, Box<dyn std::error::Error + Send + Sync>>> {
         let files: &[(i64, &str, &str)] = match self.0 {
-            Backend::Sqlite => &[(
-                1,
-                "connections",
-                include_str!("../../migrations/sqlite/0001_connections.sql"),
-            )],
-            Backend::Postgres => &[(
-                1,
-                "connections",
-                include_str!("../../migrations/postgres/0001_connections.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "connections",
+                    include_str!("../../migrations/sqlite/0001_connections.sql"),
+                ),
+                (
+                    2,
+                    "inbox",
+                    include_str!("../../migrations/sqlite/0002_inbox.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "connections",
+                    include_str!("../../migrations/postgres/0001_connections.sql"),
+                ),
+                (
+                    2,
+                    "inbox",
+                    include_str!("../../migrations/postgres/0002_inbox.sql"),
+                ),
+            ],
         };
         let migrations = files
             .iter()
