@@ -14,6 +14,7 @@ pub mod store;
 pub mod testing;
 mod time;
 mod tokens;
+pub mod worker;
 
 pub use checkpoints::StoreCheckpoints;
 pub use connections::{
@@ -23,3 +24,4 @@ pub use connections::{
 pub use crypto::Keyring;
 pub use error::ConnectError;
 pub use store::{ConnectionKind, ConnectionStatus, SqlStore, Store, StoreError};
+pub use worker::{StatusHandle, Worker, WorkerStatus};

@@ -138,16 +138,30 @@ impl<'s> MigrationSource<'s> for Embedded {
         self,
     ) -> BoxFuture<'s, Result<Vec<Migration>, Box<dyn std::error::Error + Send + Sync>>> {
         let files: &[(i64, &str, &str)] = match self.0 {
-            Backend::Sqlite => &[(
-                1,
-                "connections",
-                include_str!("../../migrations/sqlite/0001_connections.sql"),
-            )],
-            Backend::Postgres => &[(
-                1,
-                "connections",
-                include_str!("../../migrations/postgres/0001_connections.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "connections",
+                    include_str!("../../migrations/sqlite/0001_connections.sql"),
+                ),
+                (
+                    3,
+                    "leases",
+                    include_str!("../../migrations/sqlite/0003_leases.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "connections",
+                    include_str!("../../migrations/postgres/0001_connections.sql"),
+                ),
+                (
+                    3,
+                    "leases",
+                    include_str!("../../migrations/postgres/0003_leases.sql"),
+                ),
+            ],
         };
         let migrations = files
             .iter()
