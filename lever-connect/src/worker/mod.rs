@@ -108,6 +108,9 @@ impl fmt::Debug for Worker {
 struct HeldLease {
     task: JoinHandle<()>,
     valid_until: watch::Sender<Instant>,
+    /// Asks the poller to stop after its current poll (which the lease deadline still bounds),
+    /// so that a hand-over does not interrupt handlers and cause duplicates.
+    stopping: watch::Sender<bool>,
 }
 
 impl Worker {
@@ -264,7 +267,8 @@ impl Worker {
         for account in lost {
             tracing::warn!(worker = %self.id, account = %account, "lease lost");
             if let Some(lease) = held.remove(&account) {
-                stop(lease).await;
+                lease.task.abort();
+                let _ = lease.task.await;
             }
         }
         for lease in held.values() {
@@ -326,22 +330,26 @@ impl Worker {
             poller = configure(poller);
         }
         let (tx, rx) = watch::channel(valid_until);
+        let (stopping, stop_rx) = watch::channel(false);
         let task = tokio::spawn(poll_while_leased(
             poller,
             self.interval,
             rx,
+            stop_rx,
             self.status.clone(),
         ));
         Some(HeldLease {
             task,
             valid_until: tx,
+            stopping,
         })
     }
 }
 
-/// Stops a poller and waits until it has (so a released lease is never still being polled).
+/// Stops a poller after its current poll and waits until it has (so a released lease is
+/// never still being polled).
 async fn stop(lease: HeldLease) {
-    lease.task.abort();
+    lease.stopping.send_replace(true);
     let _ = lease.task.await;
 }
 
@@ -351,19 +359,26 @@ async fn poll_while_leased(
     poller: Poller,
     interval: Duration,
     mut valid_until: watch::Receiver<Instant>,
+    mut stopping: watch::Receiver<bool>,
     status: StatusHandle,
 ) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
+        tokio::select! {
+            biased;
+            _ = stopping.wait_for(|stop| *stop) => return,
+            _ = ticker.tick() => {}
+        }
         let deadline = loop {
             let deadline = *valid_until.borrow_and_update();
             if Instant::now() < deadline {
                 break deadline;
             }
-            if valid_until.changed().await.is_err() {
-                return;
+            tokio::select! {
+                biased;
+                _ = stopping.wait_for(|stop| *stop) => return,
+                changed = valid_until.changed() => if changed.is_err() { return },
             }
         };
         let report = tokio::select! {
