@@ -266,9 +266,9 @@ impl Worker {
             .collect();
         for account in lost {
             tracing::warn!(worker = %self.id, account = %account, "lease lost");
-            if let Some(lease) = held.remove(&account) {
+            if let Some(mut lease) = held.remove(&account) {
                 lease.task.abort();
-                let _ = lease.task.await;
+                let _ = (&mut lease.task).await;
             }
         }
         for lease in held.values() {
@@ -348,9 +348,17 @@ impl Worker {
 
 /// Stops a poller after its current poll and waits until it has (so a released lease is
 /// never still being polled).
-async fn stop(lease: HeldLease) {
+async fn stop(mut lease: HeldLease) {
     lease.stopping.send_replace(true);
-    let _ = lease.task.await;
+    let _ = (&mut lease.task).await;
+}
+
+impl Drop for HeldLease {
+    /// A worker whose `run` future is dropped (not shut down) must not leave pollers running
+    /// on leases nobody renews.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Polls every `interval`, but only while the lease is valid: a poll still running when the
