@@ -381,8 +381,24 @@ async fn parent(args: Args) -> Result<(), Fail> {
     let polled_set: HashSet<&(String, String)> = polled.iter().collect();
     let hooks = delivered.lock().map_err(|_| "poisoned")?.clone();
     let hooks_set: HashSet<&(String, String)> = hooks.iter().collect();
-    let lost = postings.iter().filter(|p| !polled_set.contains(p)).count()
-        + candidates.iter().filter(|c| !hooks_set.contains(c)).count();
+    let lost_polled: Vec<_> = postings
+        .iter()
+        .filter(|p| !polled_set.contains(p))
+        .collect();
+    let lost_hooks: Vec<_> = candidates
+        .iter()
+        .filter(|c| !hooks_set.contains(c))
+        .collect();
+    if !lost_polled.is_empty() || !lost_hooks.is_empty() {
+        eprintln!(
+            "fleet: lost by polling {:?}; lost webhooks {:?}",
+            lost_polled.iter().take(10).collect::<Vec<_>>(),
+            lost_hooks.iter().take(10).collect::<Vec<_>>()
+        );
+        let failed = sim.deliveries().iter().filter(|d| !d.success).count();
+        eprintln!("fleet: webhook delivery attempts that failed: {failed}");
+    }
+    let lost = lost_polled.len() + lost_hooks.len();
     let duplicates = (polled.len() - polled_set.len()) + (hooks.len() - hooks_set.len());
 
     // Overlap: per account, two polls of its list in flight at the same moment.
