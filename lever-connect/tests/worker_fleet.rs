@@ -61,7 +61,9 @@ async fn child_worker() {
                 .create(true)
                 .append(true)
                 .open(&log)?;
-            writeln!(file, "{} {id}", event.account)?;
+            // One write per line: O_APPEND keeps a single small write whole, while
+            // `writeln!` may split a line across writes that other processes interleave.
+            file.write_all(format!("{} {id}\n", event.account).as_bytes())?;
             file.sync_all()?;
             Ok::<(), HandlerError>(())
         }
