@@ -15,6 +15,7 @@ pub mod store;
 pub mod testing;
 mod time;
 mod tokens;
+pub mod worker;
 
 pub use checkpoints::StoreCheckpoints;
 pub use connections::{
@@ -25,3 +26,4 @@ pub use crypto::Keyring;
 pub use error::ConnectError;
 pub use inbox::{Inbox, InboxRun, InboxStatus, RetryPolicy};
 pub use store::{ConnectionKind, ConnectionStatus, SqlStore, Store, StoreError};
+pub use worker::{StatusHandle, Worker, WorkerStatus};

@@ -149,6 +149,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     "inbox",
                     include_str!("../../migrations/sqlite/0002_inbox.sql"),
                 ),
+                (
+                    3,
+                    "leases",
+                    include_str!("../../migrations/sqlite/0003_leases.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -160,6 +165,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     2,
                     "inbox",
                     include_str!("../../migrations/postgres/0002_inbox.sql"),
+                ),
+                (
+                    3,
+                    "leases",
+                    include_str!("../../migrations/postgres/0003_leases.sql"),
                 ),
             ],
         };
