@@ -128,11 +128,17 @@ async fn webhooks(db: common::Db) {
     assert_eq!(accounts, ["customer-a", "customer-b"]);
 
     // Replaying a delivered body: 200, handlers not run again (dedup in the store).
-    let delivery = sim_a
-        .deliveries()
-        .into_iter()
-        .find(|d| d.success)
-        .expect("a delivery to acme's webhook");
+    // The simulator records a delivery once it has read our 200, which can be just after the
+    // inbox already ran the handler: wait for the record.
+    let mut delivery = None;
+    for _ in 0..500 {
+        delivery = sim_a.deliveries().into_iter().find(|d| d.success);
+        if delivery.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let delivery = delivery.expect("a delivery to acme's webhook");
     let http = reqwest::Client::new();
     let url = format!("{base}/lever/webhooks/customer-a");
     let body = serde_json::to_vec(&delivery.body).unwrap();
