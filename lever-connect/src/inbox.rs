@@ -493,3 +493,73 @@ struct Claim {
     body: Option<Vec<u8>>,
     attempts: u32,
 }
+
+/// An [`Inbox`] drained by a [`Worker`](crate::worker::Worker) on every heartbeat: from
+/// [`Inbox::worker_step`]. Every worker sharing the database takes part; claims keep a
+/// delivery on one of them at a time.
+pub struct InboxStep {
+    inbox: Inbox,
+    dispatcher: Dispatcher,
+    batch: usize,
+}
+
+impl std::fmt::Debug for InboxStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboxStep")
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inbox {
+    /// This inbox as a [`WorkerStep`](crate::worker::WorkerStep): each heartbeat handles the
+    /// due deliveries (up to 64 per claim, until none is due) with `dispatcher`'s handlers, then
+    /// reports the inbox depth and dead letters in the worker's status.
+    ///
+    /// ```no_run
+    /// # fn demo(connections: lever_connect::Connections, store: lever_connect::SqlStore,
+    /// #         dispatcher: lever_client::triggers::Dispatcher) {
+    /// use lever_connect::inbox::Inbox;
+    /// use lever_connect::worker::Worker;
+    ///
+    /// let inbox = Inbox::new(store.clone());
+    /// let worker = Worker::new(connections, store, dispatcher.clone())
+    ///     .step(inbox.worker_step(dispatcher));
+    /// # let _ = worker; }
+    /// ```
+    pub fn worker_step(&self, dispatcher: Dispatcher) -> InboxStep {
+        InboxStep {
+            inbox: self.clone(),
+            dispatcher,
+            batch: 64,
+        }
+    }
+}
+
+impl crate::worker::WorkerStep for InboxStep {
+    fn tick(&self) -> futures::future::BoxFuture<'_, crate::worker::StepReport> {
+        Box::pin(async move {
+            // Bounded: a steady stream of deliveries must not starve the heartbeat.
+            for _ in 0..16 {
+                match self.inbox.process_due(&self.dispatcher, self.batch).await {
+                    Ok(run) if run.claimed == self.batch => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook inbox: processing failed");
+                        break;
+                    }
+                }
+            }
+            match self.inbox.status().await {
+                Ok(status) => crate::worker::StepReport {
+                    inbox_depth: Some(status.pending + status.in_flight),
+                    dead_letters: Some(status.dead),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook inbox: status failed");
+                    crate::worker::StepReport::default()
+                }
+            }
+        })
+    }
+}

@@ -172,3 +172,49 @@ async fn a_clean_shutdown_hands_leases_over_before_the_ttl() {
         drop(sim);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_drain_the_webhook_inbox_and_report_its_depth() {
+    use lever_connect::inbox::Inbox;
+    let (_sim, store, _guard, conns, _names) = setup(Db::Sqlite, 1).await;
+    let inbox = Inbox::new(store.clone());
+    let body = lever_client::webhooks::signed_delivery(
+        "signature-token",
+        "applicationCreated",
+        serde_json::json!({"opportunityId": "o-1", "candidateId": "o-1", "contactId": "c-1",
+                           "applicationId": "a-1", "postingId": "p-1"}),
+    );
+    let event = lever_client::webhooks::parse(&body).unwrap();
+    let key = event.dedup_key().unwrap().to_string();
+    inbox.accept("acct-0", &key, &body).await.unwrap();
+    assert_eq!(inbox.status().await.unwrap().pending, 1);
+
+    let handled: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = handled.clone();
+    let mut dispatcher = Dispatcher::new();
+    dispatcher.on(Trigger::CandidateCreated, move |event| {
+        let sink = sink.clone();
+        async move {
+            sink.lock().unwrap().push(event.account.clone());
+            Ok::<(), HandlerError>(())
+        }
+    });
+    let worker = Worker::new(conns, store.clone(), Dispatcher::new())
+        .id("drainer")
+        .heartbeat_every(Duration::from_millis(50))
+        .step(inbox.worker_step(dispatcher));
+    let status = worker.status();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
+    eventually("the worker handled the stored delivery", || {
+        handled.lock().unwrap().len() == 1 && status.snapshot().inbox_depth == Some(0)
+    })
+    .await;
+    assert_eq!(*handled.lock().unwrap(), ["acct-0"]);
+    assert_eq!(status.snapshot().dead_letters, Some(0));
+    assert_eq!(inbox.status().await.unwrap().done, 1);
+    stop.send(()).unwrap();
+    run.await.unwrap().unwrap();
+}
