@@ -23,7 +23,7 @@ use crate::store::{
     WebhookRecord,
 };
 use crate::time::{from_ms, now_ms};
-use crate::tokens::{with_pair, AccountTokens};
+use crate::tokens::{pair_of, with_pair, AccountTokens};
 
 /// How long a cached client is trusted before its connection is read again.
 const DEFAULT_REVALIDATE_AFTER: Duration = Duration::from_secs(30);
@@ -830,24 +830,9 @@ impl Connections {
     ///
     /// **Sensitive**: for exporting or migrating connections; never log them.
     pub async fn oauth_tokens(&self, account: &str) -> Result<Option<TokenPair>, ConnectError> {
-        let Some(record) = self.inner.store.connection(account).await? else {
-            return Ok(None);
-        };
-        let Some(sealed) = &record.sealed else {
-            return Ok(None);
-        };
-        match StoredSecret::open(&self.inner.keyring, account, sealed)? {
-            StoredSecret::OAuth {
-                access_token,
-                refresh_token,
-            } => Ok(Some(TokenPair {
-                access_token: Secret::new(access_token),
-                refresh_token: refresh_token.map(Secret::new),
-                expires_at: record.expires_at.map(from_ms),
-                token_type: Some("Bearer".into()),
-                scope: record.scopes.clone(),
-            })),
-            StoredSecret::ApiKey { .. } => Ok(None),
+        match self.inner.store.connection(account).await? {
+            Some(record) => pair_of(&self.inner.keyring, &record),
+            None => Ok(None),
         }
     }
 

@@ -31,7 +31,10 @@ impl std::fmt::Debug for AccountTokens {
 }
 
 /// The token pair in a record, if it is an OAuth record with credentials.
-fn pair_of(keyring: &Keyring, record: &ConnectionRecord) -> Result<Option<TokenPair>, BoxError> {
+pub(crate) fn pair_of(
+    keyring: &Keyring,
+    record: &ConnectionRecord,
+) -> Result<Option<TokenPair>, crate::ConnectError> {
     let Some(sealed) = &record.sealed else {
         return Ok(None);
     };
@@ -94,7 +97,7 @@ impl TokenStore for AccountTokens {
     fn load(&self) -> BoxFuture<'_, Result<Option<TokenPair>, BoxError>> {
         Box::pin(async move {
             match self.store.connection(&self.account).await? {
-                Some(record) => pair_of(&self.keyring, &record),
+                Some(record) => Ok(pair_of(&self.keyring, &record)?),
                 None => Ok(None),
             }
         })
