@@ -702,16 +702,28 @@ impl Connections {
     /// *needs re-authorisation* or a new connection made by **another process** takes effect
     /// here within that interval (in this process, at once).
     pub async fn client(&self, account: &str) -> Result<Client, ConnectError> {
-        let cached = self
-            .inner
-            .clients
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(account)
-            .map(|c| (c.client.clone(), c.checked.elapsed(), c.connected_at));
+        let cached = {
+            let clients = self.inner.clients.read().unwrap_or_else(|p| p.into_inner());
+            match clients.get(account) {
+                Some(c) if c.checked.elapsed() < self.inner.revalidate_after => {
+                    return Ok(c.client.clone());
+                }
+                Some(c) => Some((c.client.clone(), c.connected_at)),
+                None => None,
+            }
+        };
+        // The slow path (a store read, maybe building a client) is boxed so the fast path's
+        // future stays small: a cached lookup is the common case.
+        Box::pin(self.client_uncached(account, cached)).await
+    }
+
+    async fn client_uncached(
+        &self,
+        account: &str,
+        cached: Option<(Client, i64)>,
+    ) -> Result<Client, ConnectError> {
         let record = match cached {
-            Some((client, age, _)) if age < self.inner.revalidate_after => return Ok(client),
-            Some((client, _, connected_at)) => {
+            Some((client, connected_at)) => {
                 let record = self.active_record(account).await;
                 match record {
                     Ok(r) if r.status_changed_at == connected_at => {
