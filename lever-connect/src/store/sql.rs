@@ -368,7 +368,9 @@ async fn insert_connection<'e, E>(executor: E, r: &ConnectionRecord) -> Result<(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
+    // $1..$11 are bound by `bind_connection` (the same columns, in the same order, as
+    // `UPDATE_CONNECTION`); `created_at` comes last.
+    let query = sqlx::query(
         "INSERT INTO lever_connections (account, kind, status, status_reason, \
          status_changed_at, key_id, sealed_secret, expires_at, scopes, token_version, \
          updated_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -377,21 +379,11 @@ where
          key_id = excluded.key_id, sealed_secret = excluded.sealed_secret, \
          expires_at = excluded.expires_at, scopes = excluded.scopes, \
          token_version = excluded.token_version, updated_at = excluded.updated_at",
-    )
-    .bind(&r.account)
-    .bind(r.kind.as_str())
-    .bind(r.status.as_str())
-    .bind(r.status_reason.as_deref())
-    .bind(r.status_changed_at)
-    .bind(r.sealed.as_ref().map(|s| s.key_id.as_str()))
-    .bind(r.sealed.as_ref().map(|s| s.bytes.clone()))
-    .bind(r.expires_at)
-    .bind(r.scopes.as_deref())
-    .bind(r.token_version)
-    .bind(r.updated_at)
-    .bind(r.created_at)
-    .execute(executor)
-    .await?;
+    );
+    bind_connection(query, r)
+        .bind(r.created_at)
+        .execute(executor)
+        .await?;
     Ok(())
 }
 
