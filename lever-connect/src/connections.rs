@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use lever_client::oauth::{self, AuthorizeParams, CodeExchange};
@@ -316,7 +316,7 @@ impl ConnectionsBuilder {
                 state_ttl: self.state_ttl,
                 configure: self.configure,
                 webhooks: self.webhooks,
-                revalidate_after: self.revalidate_after,
+                revalidate_after: self.revalidate_after.into(),
                 clients: RwLock::new(HashMap::new()),
                 events,
             }),
@@ -338,7 +338,10 @@ pub struct Connections {
 /// A client built for an account, and when the store last confirmed it.
 struct CachedClient {
     client: Client,
-    checked: Instant,
+    /// When the entry was last checked against the store, on the coarse clock: a cached
+    /// lookup reads the clock once, and the precise clock costs more than the lookup itself
+    /// on virtual machines (measured in `tests/benches/connect.rs`).
+    checked: coarsetime::Instant,
     /// The record's `status_changed_at` when built: a reconnect or status change moves it.
     connected_at: i64,
 }
@@ -352,7 +355,7 @@ struct Inner {
     state_ttl: Duration,
     configure: Option<Configure>,
     webhooks: Option<WebhookSetup>,
-    revalidate_after: Duration,
+    revalidate_after: coarsetime::Duration,
     clients: RwLock<HashMap<String, CachedClient>>,
     events: broadcast::Sender<ConnectionEvent>,
 }
@@ -685,6 +688,13 @@ impl Connections {
         }
     }
 
+    /// The coarse monotonic clock (a few milliseconds' resolution), read without writing
+    /// coarsetime's shared cache of it, so concurrent lookups on several cores share no
+    /// written cache line.
+    fn coarse_now() -> coarsetime::Instant {
+        coarsetime::Instant::now_without_cache_update()
+    }
+
     fn forget_client(&self, account: &str) {
         self.inner
             .clients
@@ -705,7 +715,10 @@ impl Connections {
         let cached = {
             let clients = self.inner.clients.read().unwrap_or_else(|p| p.into_inner());
             match clients.get(account) {
-                Some(c) if c.checked.elapsed() < self.inner.revalidate_after => {
+                Some(c)
+                    if Self::coarse_now().duration_since(c.checked)
+                        < self.inner.revalidate_after =>
+                {
                     return Ok(c.client.clone());
                 }
                 Some(c) => Some((c.client.clone(), c.connected_at)),
@@ -734,7 +747,7 @@ impl Connections {
                             .unwrap_or_else(|p| p.into_inner())
                             .get_mut(account)
                         {
-                            c.checked = Instant::now();
+                            c.checked = Self::coarse_now();
                         }
                         return Ok(client);
                     }
@@ -787,7 +800,7 @@ impl Connections {
             .entry(account.to_owned())
             .or_insert(CachedClient {
                 client,
-                checked: Instant::now(),
+                checked: Self::coarse_now(),
                 connected_at: record.status_changed_at,
             })
             .client
