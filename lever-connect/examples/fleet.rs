@@ -12,14 +12,16 @@
 //! `--rate R` changes per second (20), `--ttl-ms` lease TTL (5000), `--interval-ms` poll
 //! interval (2000). The last line is
 //! `fleet: C changes, L lost, D duplicates, overlap O, takeover T s, inbox dead D2`.
-//! Webhooks are received by the parent through `routes::webhook_routes` (handled inline);
-//! the workers poll.
+//! Webhooks are received by the parent through `routes::webhook_routes`, which stores each
+//! verified delivery in the durable inbox and answers 200 after the commit; the worker
+//! processes poll their leased accounts and drain the shared inbox on every heartbeat
+//! (`Inbox::worker_step`). Each worker prints its status (leases, polls/s, inbox depth, dead
+//! letters) to stderr every 5 s.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lever_client::models::{CreateOpportunity, CreatePosting};
@@ -89,12 +91,26 @@ async fn main() -> Result<(), Fail> {
     parent(args()?).await
 }
 
-/// A worker process: polls `PostingCreated` for the accounts it leases; each handled posting
-/// is appended (synced) to the shared log before the handler returns.
+/// Appends one line to a log shared by the worker processes, synced before returning.
+fn append_line(log: &Path, line: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    // One write per line: O_APPEND keeps a single small write whole, while `writeln!` may
+    // split a line across writes that other processes interleave.
+    file.write_all(format!("{line}\n").as_bytes())?;
+    file.sync_all()
+}
+
+/// A worker process: polls `PostingCreated` for the accounts it leases and handles
+/// `CandidateCreated` webhooks from the shared inbox; each handled item is appended (synced)
+/// to its log before the handler returns.
 async fn worker(id: String) -> Result<(), Fail> {
     let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let store = SqlStore::connect(&var("FLEET_DB")?).await?;
     let log = PathBuf::from(var("FLEET_LOG")?);
+    let hooks_log = PathBuf::from(var("FLEET_HOOKS_LOG")?);
     let start: i64 = var("FLEET_START")?.parse()?;
     let ttl = Duration::from_millis(var("FLEET_TTL_MS")?.parse()?);
     let interval = Duration::from_millis(var("FLEET_INTERVAL_MS")?.parse()?);
@@ -110,22 +126,44 @@ async fn worker(id: String) -> Result<(), Fail> {
             let TriggerPayload::Polled { id, .. } = &event.payload else {
                 return Err(HandlerError::from("not a polled item"));
             };
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log)?;
-            // One write per line: O_APPEND keeps a single small write whole, while
-            // `writeln!` may split a line across writes that other processes interleave.
-            file.write_all(format!("{} {id}\n", event.account).as_bytes())?;
-            file.sync_all()?;
+            append_line(&log, &format!("{} {id}", event.account))?;
             Ok::<(), HandlerError>(())
         }
     });
-    Worker::new(conns, store, dispatcher)
-        .id(id)
+    let mut webhooks = Dispatcher::new();
+    webhooks.on(Trigger::CandidateCreated, move |event| {
+        let hooks_log = hooks_log.clone();
+        async move {
+            let json = serde_json::to_value(event.webhook())?;
+            let opportunity = opportunity_id(&json).ok_or("no opportunityId")?;
+            append_line(&hooks_log, &format!("{} {opportunity}", event.account))?;
+            Ok::<(), HandlerError>(())
+        }
+    });
+    let inbox = Inbox::new(store.clone()).owner(id.clone());
+    let worker = Worker::new(conns, store, dispatcher)
+        .id(id.clone())
+        .step(inbox.worker_step(webhooks))
         .lease_ttl(ttl)
         .poll_interval(interval)
-        .configure_poller(move |p| p.start_at(Timestamp(start)))
+        .configure_poller(move |p| p.start_at(Timestamp(start)));
+    let status = worker.status();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let s = status.snapshot();
+            eprintln!(
+                "fleet: {id}: {} accounts leased, {:.1} polls/s, inbox depth {}, dead letters {}",
+                s.accounts.len(),
+                s.polls_per_second,
+                s.inbox_depth.map_or("?".to_owned(), |d| d.to_string()),
+                s.dead_letters.map_or("?".to_owned(), |d| d.to_string()),
+            );
+        }
+    });
+    worker
         .run(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -220,39 +258,14 @@ async fn parent(args: Args) -> Result<(), Fail> {
         .webhooks(WebhookSetup::new(hooks_url, ["applicationCreated"]))
         .build()?;
 
-    // Webhooks: received here, inline (the durable inbox will move them into the workers).
-    let delivered: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let mut dispatcher = Dispatcher::new();
-    let sink = delivered.clone();
-    dispatcher.on(Trigger::CandidateCreated, move |event| {
-        let sink = sink.clone();
-        async move {
-            let json = serde_json::to_value(event.webhook())?;
-            let id = opportunity_id(&json).ok_or("no opportunityId")?;
-            sink.lock()
-                .map_err(|_| "poisoned")?
-                .push((event.account.clone(), id));
-            Ok::<(), HandlerError>(())
-        }
-    });
     // The route stores each verified delivery in the durable inbox and answers 200 after the
-    // commit; an inbox processor (here in the parent) runs the handlers with retries.
+    // commit; the workers run the handlers from it, with retries.
     let inbox = Inbox::new(store.clone());
     let app = axum::Router::new().nest(
         "/lever/webhooks",
         webhook_routes(conns.clone(), inbox.clone()),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let processor = inbox.clone();
-    tokio::spawn(async move {
-        processor
-            .run(
-                &dispatcher,
-                Duration::from_millis(200),
-                std::future::pending::<()>(),
-            )
-            .await
-    });
 
     let mut names = Vec::new();
     let mut users = HashMap::new();
@@ -274,10 +287,12 @@ async fn parent(args: Args) -> Result<(), Fail> {
     let start = sim.now_ms();
     let dir = tempfile::tempdir()?;
     let log = dir.path().join("handled.txt");
+    let hooks_log = dir.path().join("webhooks.txt");
     let env = vec![
         ("FLEET_DB", db_url.clone()),
         ("FLEET_SIM", sim.base_url()),
         ("FLEET_LOG", log.display().to_string()),
+        ("FLEET_HOOKS_LOG", hooks_log.display().to_string()),
         ("FLEET_START", start.to_string()),
         ("FLEET_TTL_MS", args.ttl.as_millis().to_string()),
         ("FLEET_INTERVAL_MS", args.interval.as_millis().to_string()),
@@ -363,7 +378,7 @@ async fn parent(args: Args) -> Result<(), Fail> {
         if Instant::now() >= next_summary {
             next_summary += Duration::from_secs(5);
             let seen = handled(&log).len();
-            let hooks = delivered.lock().map_err(|_| "poisoned")?.len();
+            let hooks = handled(&hooks_log).len();
             eprintln!(
                 "fleet: t={:>3}s leases [{}] changes {} polled {} webhooks {}",
                 elapsed.as_secs(),
@@ -379,12 +394,7 @@ async fn parent(args: Args) -> Result<(), Fail> {
     let settle = began.elapsed() + 4 * (args.ttl + args.interval) + Duration::from_secs(10);
     loop {
         let seen: HashSet<(String, String)> = handled(&log).into_iter().collect();
-        let hooks: HashSet<(String, String)> = delivered
-            .lock()
-            .map_err(|_| "poisoned")?
-            .iter()
-            .cloned()
-            .collect();
+        let hooks: HashSet<(String, String)> = handled(&hooks_log).into_iter().collect();
         if (postings.is_subset(&seen) && candidates.is_subset(&hooks)) || began.elapsed() > settle {
             break;
         }
@@ -397,7 +407,7 @@ async fn parent(args: Args) -> Result<(), Fail> {
 
     let polled = handled(&log);
     let polled_set: HashSet<&(String, String)> = polled.iter().collect();
-    let hooks = delivered.lock().map_err(|_| "poisoned")?.clone();
+    let hooks = handled(&hooks_log);
     let hooks_set: HashSet<&(String, String)> = hooks.iter().collect();
     let lost_polled: Vec<_> = postings
         .iter()

@@ -318,6 +318,7 @@ impl ConnectionsBuilder {
                 webhooks: self.webhooks,
                 revalidate_after: self.revalidate_after.into(),
                 clients: RwLock::new(HashMap::new()),
+                verifiers: RwLock::new(HashMap::new()),
                 events,
             }),
         })
@@ -346,6 +347,14 @@ struct CachedClient {
     connected_at: i64,
 }
 
+/// An account's webhook verifier, kept so a delivery costs no store read and no decryption.
+/// Only the webhook route (feature `axum`) reads it.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+struct CachedVerifier {
+    verifier: Arc<Verifier>,
+    checked: coarsetime::Instant,
+}
+
 struct Inner {
     store: Arc<dyn Store>,
     keyring: Arc<Keyring>,
@@ -357,6 +366,7 @@ struct Inner {
     webhooks: Option<WebhookSetup>,
     revalidate_after: coarsetime::Duration,
     clients: RwLock<HashMap<String, CachedClient>>,
+    verifiers: RwLock<HashMap<String, CachedVerifier>>,
     events: broadcast::Sender<ConnectionEvent>,
 }
 
@@ -634,6 +644,7 @@ impl Connections {
                 })
                 .await?;
         }
+        self.forget_verifier(account);
         Ok(())
     }
 
@@ -653,6 +664,7 @@ impl Connections {
             }
         }
         self.inner.store.delete_webhooks(account).await?;
+        self.forget_verifier(account);
         Ok(())
     }
 
@@ -675,6 +687,71 @@ impl Connections {
             )?);
         }
         Ok(Some(Verifier::with_tokens(tokens)))
+    }
+
+    /// [`verifier`](Connections::verifier), cached like [`client`](Connections::client): the
+    /// store is read again after the revalidation interval, and at once in this process after
+    /// a (re)registration or a disconnect. Returns whether the verifier came from the cache,
+    /// so that a delivery it refuses can be checked once more against the store (its tokens
+    /// may have changed in another process).
+    #[cfg(feature = "axum")]
+    pub(crate) async fn cached_verifier(
+        &self,
+        account: &str,
+    ) -> Result<Option<(Arc<Verifier>, bool)>, ConnectError> {
+        {
+            let verifiers = self
+                .inner
+                .verifiers
+                .read()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(cached) = verifiers.get(account) {
+                if Self::coarse_now().duration_since(cached.checked) < self.inner.revalidate_after {
+                    return Ok(Some((Arc::clone(&cached.verifier), true)));
+                }
+            }
+        }
+        self.reload_verifier(account)
+            .await
+            .map(|v| v.map(|v| (v, false)))
+    }
+
+    /// Reads `account`'s verifier from the store and caches it (or forgets it when the
+    /// account has no webhooks).
+    #[cfg(feature = "axum")]
+    pub(crate) async fn reload_verifier(
+        &self,
+        account: &str,
+    ) -> Result<Option<Arc<Verifier>>, ConnectError> {
+        let loaded = self.verifier(account).await?.map(Arc::new);
+        let mut verifiers = self
+            .inner
+            .verifiers
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        match &loaded {
+            Some(verifier) => {
+                verifiers.insert(
+                    account.to_owned(),
+                    CachedVerifier {
+                        verifier: Arc::clone(verifier),
+                        checked: Self::coarse_now(),
+                    },
+                );
+            }
+            None => {
+                verifiers.remove(account);
+            }
+        }
+        Ok(loaded)
+    }
+
+    fn forget_verifier(&self, account: &str) {
+        self.inner
+            .verifiers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(account);
     }
 
     fn client_builder(&self) -> ClientBuilder {
@@ -845,6 +922,7 @@ impl Connections {
         self.inner.store.put_connection(&record).await?;
         self.inner.store.delete_webhooks(account).await?;
         self.forget_client(account);
+        self.forget_verifier(account);
         let _ = self.inner.events.send(ConnectionEvent::Disconnected {
             account: account.to_owned(),
         });

@@ -226,32 +226,57 @@ pub fn webhook_routes(connections: Connections, inbox: Inbox) -> Router {
         .with_state(Arc::new(WebhookState { connections, inbox }))
 }
 
+/// Verifies a delivery with the account's cached verifier; a refusal by a cached verifier is
+/// checked once more against the store, whose tokens another process may have changed.
+async fn verified(
+    connections: &Connections,
+    account: &str,
+    body: &[u8],
+) -> Result<lever_client::webhooks::WebhookEvent, Response> {
+    let unavailable = |e: crate::ConnectError| {
+        tracing::error!(error = %e, "cannot load the account's webhook tokens");
+        (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
+    };
+    let unknown = || (StatusCode::NOT_FOUND, "unknown account").into_response();
+    let (verifier, from_cache) = connections
+        .cached_verifier(account)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(unknown)?;
+    let outcome = match verifier.verify_and_parse(body) {
+        Err(WebhookError::SignatureMismatch) if from_cache => {
+            match connections
+                .reload_verifier(account)
+                .await
+                .map_err(unavailable)?
+            {
+                Some(fresh) => fresh.verify_and_parse(body),
+                None => return Err(unknown()),
+            }
+        }
+        outcome => outcome,
+    };
+    outcome.map_err(|e| {
+        tracing::warn!(account = %account, error = %e, "webhook refused");
+        let text = match e {
+            WebhookError::MissingSignature
+            | WebhookError::BadSignatureEncoding
+            | WebhookError::SignatureMismatch => "bad signature",
+            WebhookError::BodyTooLarge { .. } => "body too large",
+            _ => "not a valid delivery",
+        };
+        (e.status_code(), text).into_response()
+    })
+}
+
 async fn webhook(
     State(state): State<Arc<WebhookState>>,
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
-    let verifier = match state.connections.verifier(&account).await {
-        Ok(Some(verifier)) => verifier,
-        Ok(None) => return (StatusCode::NOT_FOUND, "unknown account").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot load the account's webhook tokens");
-            return (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response();
-        }
-    };
-    let event = match verifier.verify_and_parse(&body) {
+    let event = match verified(&state.connections, &account, &body).await {
         Ok(event) => event,
-        Err(e) => {
-            tracing::warn!(account = %account, error = %e, "webhook refused");
-            let text = match e {
-                WebhookError::MissingSignature
-                | WebhookError::BadSignatureEncoding
-                | WebhookError::SignatureMismatch => "bad signature",
-                WebhookError::BodyTooLarge { .. } => "body too large",
-                _ => "not a valid delivery",
-            };
-            return (e.status_code(), text).into_response();
-        }
+        Err(refusal) => return refusal,
     };
     let Some(key) = event.dedup_key() else {
         return (StatusCode::BAD_REQUEST, "not a valid delivery").into_response();

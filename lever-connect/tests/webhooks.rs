@@ -48,6 +48,21 @@ async fn wait_for(seen: &Seen, n: usize) -> Vec<(String, String)> {
     seen.lock().unwrap().clone()
 }
 
+/// Connections that register `applicationCreated` webhooks pointing at `base`'s route.
+fn registering(store: SqlStore, sim: &Simulator, base: &str) -> Connections {
+    Connections::builder()
+        .store(store)
+        .keyring(common::keyring())
+        .base_url(sim.base_url())
+        .webhooks(WebhookSetup::new(
+            format!("{base}/lever/webhooks"),
+            ["applicationCreated"],
+        ))
+        .configure_clients(|b| b.no_rate_limit())
+        .build()
+        .unwrap()
+}
+
 async fn webhooks(db: common::Db) {
     let sim = Simulator::start(SimConfig {
         rate_limit: None,
@@ -60,17 +75,7 @@ async fn webhooks(db: common::Db) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (store, guard) = common::store(db).await;
-    let conns = Connections::builder()
-        .store(store.clone())
-        .keyring(common::keyring())
-        .base_url(sim.base_url())
-        .webhooks(WebhookSetup::new(
-            format!("{base}/lever/webhooks"),
-            ["applicationCreated"],
-        ))
-        .configure_clients(|b| b.no_rate_limit())
-        .build()
-        .unwrap();
+    let conns = registering(store.clone(), &sim, &base);
     let seen: Seen = Arc::default();
     let mut dispatcher = Dispatcher::new();
     let record = seen.clone();
@@ -163,7 +168,7 @@ async fn webhooks(db: common::Db) {
     // customer-a's delivery posted under customer-b does not verify with b's token.
     let cross = http
         .post(format!("{base}/lever/webhooks/customer-b"))
-        .body(body)
+        .body(body.clone())
         .send()
         .await
         .unwrap();
@@ -186,10 +191,41 @@ async fn webhooks(db: common::Db) {
         assert!(!dumped.contains(&token));
     }
 
-    // Disconnect deletes the account's webhooks in Lever and in the store.
+    // Another process re-registers customer-b's webhooks (new signature tokens). The route
+    // caches each account's verifier; a delivery its cached tokens refuse is checked against
+    // the store once more, so the new token's deliveries are accepted at once.
+    let before = sim.account("globex").unwrap().list("Webhook");
+    registering(common::store_again(&guard).await, &sim, &base)
+        .register_webhooks("customer-b")
+        .await
+        .unwrap();
+    let after = sim.account("globex").unwrap().list("Webhook");
+    assert_eq!(after.len(), 1);
+    assert_ne!(
+        before[0]["id"], after[0]["id"],
+        "a new webhook, with its own token"
+    );
+    apply(
+        &b,
+        &sim.account("globex").unwrap().default_user_id().unwrap(),
+        "Cy",
+    )
+    .await;
+    let got = wait_for(&seen, 3).await;
+    assert_eq!(
+        got.len(),
+        3,
+        "the delivery signed with the new token was handled"
+    );
+    assert_eq!(got[2].0, "customer-b");
+
+    // Disconnect deletes the account's webhooks in Lever and in the store, and the route
+    // forgets its cached verifier at once: the replayed body is refused.
     conns.disconnect("customer-a").await.unwrap();
     assert!(sim_a.list("Webhook").is_empty());
     assert!(conns.verifier("customer-a").await.unwrap().is_none());
+    let after_disconnect = http.post(&url).body(body.clone()).send().await.unwrap();
+    assert_eq!(after_disconnect.status(), StatusCode::NOT_FOUND);
     assert_eq!(sim.account("globex").unwrap().list("Webhook").len(), 1);
 }
 

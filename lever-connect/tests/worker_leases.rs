@@ -218,3 +218,57 @@ async fn workers_drain_the_webhook_inbox_and_report_its_depth() {
     stop.send(()).unwrap();
     run.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_never_runs_more_polls_at_once_than_its_bound() {
+    let (sim, store, _guard, conns, names) = setup(Db::Sqlite, 8).await;
+    // Every poll takes 60 ms at Lever; eight accounts polled every 10 ms would have eight in
+    // flight at once without the bound.
+    sim.delay("GET /postings", Duration::from_millis(60))
+        .unwrap();
+    let (dispatcher, _seen) = recording();
+    let worker = Worker::new(conns, store.clone(), dispatcher)
+        .id("bounded")
+        .lease_ttl(Duration::from_secs(3))
+        .poll_interval(Duration::from_millis(10))
+        .max_concurrent_polls(2);
+    let status = worker.status();
+    let run = tokio::spawn(worker.run(std::future::pending()));
+    eventually("every account was polled at least twice", || {
+        names.iter().all(|n| {
+            sim.account(n)
+                .unwrap()
+                .requests()
+                .iter()
+                .filter(|r| r.path == "/v1/postings")
+                .count()
+                >= 2
+        })
+    })
+    .await;
+    run.abort();
+    let _ = run.await;
+    let mut polls: Vec<(std::time::Instant, std::time::Instant)> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == "/v1/postings")
+        .map(|r| (r.started, r.finished))
+        .collect();
+    polls.sort();
+    let most_at_once = polls
+        .iter()
+        .map(|(start, _)| {
+            polls
+                .iter()
+                .filter(|(s, f)| s <= start && start < f)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(most_at_once >= 2, "the bound was reached: {most_at_once}");
+    assert!(
+        most_at_once <= 2,
+        "at most 2 polls at once, saw {most_at_once}"
+    );
+    assert!(status.snapshot().polls >= 16);
+}

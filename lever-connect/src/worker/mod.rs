@@ -47,6 +47,9 @@ pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(30);
 /// The default poll interval per account: 60 s (one poll per trigger list per minute).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(60);
 
+/// The default bound on one worker's polls in flight: 64.
+pub const DEFAULT_MAX_CONCURRENT_POLLS: usize = 64;
+
 /// Extra work a [`Worker`] runs on every heartbeat (e.g. draining a webhook inbox), reporting
 /// what [`WorkerStatus`] shows about it.
 pub trait WorkerStep: Send + Sync {
@@ -89,6 +92,9 @@ pub struct Worker {
     steps: Vec<Arc<dyn WorkerStep>>,
     configure: Option<ConfigurePoller>,
     status: StatusHandle,
+    /// Shared by this worker's pollers: bounds its polls in flight.
+    in_flight: Arc<tokio::sync::Semaphore>,
+    max_concurrent_polls: usize,
 }
 
 impl fmt::Debug for Worker {
@@ -98,6 +104,7 @@ impl fmt::Debug for Worker {
             .field("ttl", &self.ttl)
             .field("interval", &self.interval)
             .field("heartbeat", &self.heartbeat())
+            .field("max_concurrent_polls", &self.max_concurrent_polls)
             .field("triggers", &self.dispatcher.triggers())
             .finish_non_exhaustive()
     }
@@ -129,7 +136,23 @@ impl Worker {
             heartbeat: None,
             steps: Vec::new(),
             configure: None,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(DEFAULT_MAX_CONCURRENT_POLLS)),
+            max_concurrent_polls: DEFAULT_MAX_CONCURRENT_POLLS,
         }
+    }
+
+    /// Bounds the polls this worker runs at once (default
+    /// [`DEFAULT_MAX_CONCURRENT_POLLS`], at least 1), whatever the number of accounts it
+    /// holds: its connections, memory and handler load stay bounded, and a poll that waits for
+    /// a slot still runs only while its lease is valid. A worker holding more accounts than
+    /// its bound can serve per interval polls each of them less often; add workers (they
+    /// share the accounts) rather than raising the bound past what the machine and its
+    /// database pool sustain.
+    pub fn max_concurrent_polls(mut self, max: usize) -> Self {
+        let max = max.max(1);
+        self.in_flight = Arc::new(tokio::sync::Semaphore::new(max));
+        self.max_concurrent_polls = max;
+        self
     }
 
     /// Names this worker (the `owner` of its leases); IDs must be unique in the fleet.
@@ -226,6 +249,7 @@ impl Worker {
                 self.status
                     .set_inbox(report.inbox_depth, report.dead_letters);
             }
+            self.status.advance_rate_window();
             let s = self.status.snapshot();
             tracing::info!(
                 worker = %self.id,
@@ -337,6 +361,7 @@ impl Worker {
             rx,
             stop_rx,
             self.status.clone(),
+            Arc::clone(&self.in_flight),
         ));
         Some(HeldLease {
             task,
@@ -369,6 +394,7 @@ async fn poll_while_leased(
     mut valid_until: watch::Receiver<Instant>,
     mut stopping: watch::Receiver<bool>,
     status: StatusHandle,
+    in_flight: Arc<tokio::sync::Semaphore>,
 ) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -389,8 +415,14 @@ async fn poll_while_leased(
                 changed = valid_until.changed() => if changed.is_err() { return },
             }
         };
+        let poll = async {
+            // The semaphore is never closed, so `acquire` cannot fail; if it ever did, the poll
+            // would run unbounded rather than not at all.
+            let _slot = in_flight.acquire().await.ok();
+            poller.poll_once().await
+        };
         let report = tokio::select! {
-            report = poller.poll_once() => report,
+            report = poll => report,
             () = tokio::time::sleep_until(deadline) => {
                 tracing::warn!(account = %poller.account(), "lease ran out mid-poll; poll cancelled");
                 continue;

@@ -18,7 +18,7 @@ pub struct WorkerStatus {
     pub polls: u64,
     /// Of those, polls that reported an error.
     pub poll_failures: u64,
-    /// Polls per second since the previous snapshot (or since the start).
+    /// Polls per second over the last 5–10 s (since the start, at first).
     pub polls_per_second: f64,
     /// Deliveries waiting in the webhook inbox, when a [`WorkerStep`](super::WorkerStep)
     /// reports it.
@@ -48,8 +48,14 @@ struct Held {
     live_workers: u64,
     inbox_depth: Option<u64>,
     dead_letters: Option<u64>,
-    rate_mark: (Instant, u64),
+    /// Two marks of (time, polls): the rate runs from the older one to now. The heartbeat
+    /// moves them every [`RATE_WINDOW`], so reading a snapshot changes nothing and any number
+    /// of observers see the same rate.
+    rate_marks: [(Instant, u64); 2],
 }
+
+/// How often the heartbeat moves the rate's marks.
+const RATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl StatusHandle {
     pub(crate) fn new(worker_id: String) -> Self {
@@ -63,24 +69,23 @@ impl StatusHandle {
                     live_workers: 1,
                     inbox_depth: None,
                     dead_letters: None,
-                    rate_mark: (Instant::now(), 0),
+                    rate_marks: [(Instant::now(), 0); 2],
                 }),
             }),
         }
     }
 
-    /// What the worker holds now. Each call restarts the `polls_per_second` window.
+    /// What the worker holds now.
     pub fn snapshot(&self) -> WorkerStatus {
         let polls = self.inner.polls.load(Ordering::Relaxed);
-        let mut held = self.held();
-        let (since, polls_then) = held.rate_mark;
+        let held = self.held();
+        let (since, polls_then) = held.rate_marks[0];
         let secs = since.elapsed().as_secs_f64();
         let rate = if secs > 0.0 {
             (polls.saturating_sub(polls_then)) as f64 / secs
         } else {
             0.0
         };
-        held.rate_mark = (Instant::now(), polls);
         WorkerStatus {
             worker_id: self.inner.worker_id.clone(),
             accounts: held.accounts.clone(),
@@ -90,6 +95,15 @@ impl StatusHandle {
             polls_per_second: rate,
             inbox_depth: held.inbox_depth,
             dead_letters: held.dead_letters,
+        }
+    }
+
+    /// Called on each heartbeat: once the newer mark is a window old, it becomes the older.
+    pub(crate) fn advance_rate_window(&self) {
+        let polls = self.inner.polls.load(Ordering::Relaxed);
+        let mut held = self.held();
+        if held.rate_marks[1].0.elapsed() >= RATE_WINDOW {
+            held.rate_marks = [held.rate_marks[1], (Instant::now(), polls)];
         }
     }
 
@@ -119,5 +133,36 @@ impl StatusHandle {
             .held
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_a_snapshot_does_not_reset_the_rate() {
+        let status = StatusHandle::new("w".into());
+        for _ in 0..10 {
+            status.count_poll(true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let first = status.snapshot();
+        let second = status.snapshot();
+        assert_eq!(first.polls, 10);
+        assert!(first.polls_per_second > 0.0);
+        // A second observer sees the same window, not an empty one.
+        assert!(second.polls_per_second > 0.0);
+        assert!(second.polls_per_second <= first.polls_per_second);
+    }
+
+    #[test]
+    fn the_window_moves_only_after_it_is_full() {
+        let status = StatusHandle::new("w".into());
+        status.count_poll(true);
+        status.advance_rate_window();
+        // Not a window old yet: the rate still counts from the start.
+        assert_eq!(status.held().rate_marks[0].1, 0);
+        assert_eq!(status.held().rate_marks[1].1, 0);
     }
 }
