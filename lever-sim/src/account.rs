@@ -15,9 +15,11 @@ use crate::util::{lock, SimRng};
 
 /// One request an account made, for tests that check who called what and when.
 ///
-/// The query string is left out on purpose: filters such as `email=` carry candidates'
-/// personal data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `query` and `body` are kept so that tests can assert on them; their `Debug` shows only
+/// their sizes, since filters such as `email=` and create bodies carry candidates' personal
+/// data (synthetic here, but the same code logs real traffic elsewhere).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestRecord {
     /// The name of the account the credential belongs to.
     pub account: String,
@@ -25,6 +27,13 @@ pub struct RequestRecord {
     pub method: String,
     /// The path, e.g. `/v1/opportunities`, without the query string.
     pub path: String,
+    /// The raw query string (without `?`), if the request had one.
+    pub query: Option<String>,
+    /// The request body as received; empty for a request that a fault stopped before its
+    /// body was read.
+    pub body: Vec<u8>,
+    /// How the request authenticated: an API key (Basic) or an OAuth access token (Bearer).
+    pub auth: AuthKind,
     /// The status answered, or `None` when fault injection dropped the connection.
     pub status: Option<u16>,
     /// When the request arrived, on the simulator's clock (ms).
@@ -33,6 +42,48 @@ pub struct RequestRecord {
     pub started: Instant,
     /// When its response was ready (or the connection was dropped).
     pub finished: Instant,
+}
+
+impl RequestRecord {
+    /// The value of query parameter `name` (percent-decoded; the first if repeated).
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let query = self.query.as_deref()?;
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The body parsed as JSON, or `None` when it is empty or not JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl std::fmt::Debug for RequestRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestRecord")
+            .field("account", &self.account)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field(
+                "query",
+                &self.query.as_ref().map(|q| format!("<{} bytes>", q.len())),
+            )
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field("auth", &self.auth)
+            .field("status", &self.status)
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a logged request authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthKind {
+    /// HTTP Basic with an API key as the user name.
+    ApiKey,
+    /// An OAuth access token (`Authorization: Bearer …`).
+    OAuth,
 }
 
 /// A token bucket's state.

@@ -45,7 +45,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use crate::account::RequestRecord;
+pub use crate::account::{AuthKind, RequestRecord};
 pub use crate::config::{
     AccountConfig, FaultConfig, OAuthConfig, RateLimitConfig, SimConfig, WebhookRetryConfig,
     DEFAULT_ACCOUNT, DEFAULT_API_KEY,

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::account::{Account, RequestRecord};
+use crate::account::{Account, AuthKind, RequestRecord};
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::util::lock;
@@ -81,13 +81,18 @@ async fn handle(
     let is_oauth = path.starts_with("/oauth/");
     // Resolved before faults so that a faulted request still shows in its account's log.
     let auth = (!is_oauth).then(|| shared.authenticate(req.headers()));
-    let log = |status: Option<u16>| {
+    let auth_kind = auth_kind(req.headers());
+    let query = req.uri().query().map(str::to_string);
+    let log = |status: Option<u16>, body: Vec<u8>| {
         if let Some(Ok(account)) = &auth {
             account.log_request(
                 RequestRecord {
                     account: account.name.clone(),
                     method: method.to_string(),
                     path: path.clone(),
+                    query: query.clone(),
+                    body,
+                    auth: auth_kind,
                     status,
                     at_ms,
                     started,
@@ -100,7 +105,7 @@ async fn handle(
     let faults = lock(&shared.faults).clone();
     if !is_oauth || faults.apply_to_oauth {
         if faults.drop_rate > 0.0 && lock(&shared.fault_rng).unit() < faults.drop_rate {
-            log(None);
+            log(None, Vec::new());
             return Err(DropConnection);
         }
         if let Some(delay) = faults.delay {
@@ -117,7 +122,7 @@ async fn handle(
                 } else {
                     ApiError::unavailable("Service unavailable (injected fault)")
                 };
-                log(Some(err.status.as_u16()));
+                log(Some(err.status.as_u16()), Vec::new());
                 return Ok(err.into_response());
             }
         }
@@ -129,12 +134,11 @@ async fn handle(
         }
         if let Some(status) = verdict.fail {
             let err = ApiError::injected(status);
-            log(Some(status.as_u16()));
+            log(Some(status.as_u16()), Vec::new());
             return Ok(err.into_response());
         }
     }
-    let query = req.uri().query().map(str::to_string);
-    let response = answer(
+    let (response, body) = answer(
         &shared,
         req,
         &path,
@@ -143,8 +147,23 @@ async fn handle(
         query.as_deref(),
     )
     .await;
-    log(Some(response.status().as_u16()));
+    log(Some(response.status().as_u16()), body);
     Ok(response)
+}
+
+/// The credential kind of a request's `Authorization` header (Basic unless it says Bearer:
+/// only authenticated requests are logged, and the simulator accepts only those two).
+fn auth_kind(headers: &axum::http::HeaderMap) -> AuthKind {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split(' ').next())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"));
+    if bearer {
+        AuthKind::OAuth
+    } else {
+        AuthKind::ApiKey
+    }
 }
 
 /// Reads the body and answers the request once faults let it through.
@@ -155,29 +174,36 @@ async fn answer(
     auth: Option<&Result<Arc<Account>, ApiError>>,
     method: Method,
     query: Option<&str>,
-) -> Response<Body> {
+) -> (Response<Body>, Vec<u8>) {
     if path == "/oauth/authorize" {
         if method != Method::GET {
-            return (StatusCode::METHOD_NOT_ALLOWED, "use GET").into_response();
+            return (
+                (StatusCode::METHOD_NOT_ALLOWED, "use GET").into_response(),
+                Vec::new(),
+            );
         }
-        return authorize::authorize(shared, query);
+        return (authorize::authorize(shared, query), Vec::new());
     }
     let bytes = match axum::body::to_bytes(Body::new(req.into_body()), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            return ApiError::bad_request("The request body could not be read").into_response()
+            let refused = ApiError::bad_request("The request body could not be read");
+            return (refused.into_response(), Vec::new());
         }
     };
-    if path == "/oauth/token" {
+    let response = if path == "/oauth/token" {
         if method != Method::POST {
-            return (StatusCode::METHOD_NOT_ALLOWED, "use POST").into_response();
+            (StatusCode::METHOD_NOT_ALLOWED, "use POST").into_response()
+        } else {
+            oauth::token(shared, &bytes)
         }
-        return oauth::token(shared, &bytes);
-    }
-    match (path.strip_prefix("/v1"), auth) {
-        (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => {
-            api::handle(shared, auth.clone(), method.as_str(), rest, query, &bytes)
+    } else {
+        match (path.strip_prefix("/v1"), auth) {
+            (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => {
+                api::handle(shared, auth.clone(), method.as_str(), rest, query, &bytes)
+            }
+            _ => ApiError::not_found(format!("Unknown route: {method} {path}")).into_response(),
         }
-        _ => ApiError::not_found(format!("Unknown route: {method} {path}")).into_response(),
-    }
+    };
+    (response, bytes.to_vec())
 }

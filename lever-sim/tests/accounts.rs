@@ -473,6 +473,63 @@ async fn secrets_stay_out_of_debug_output() -> TestResult {
 }
 
 #[tokio::test]
+async fn the_request_log_keeps_query_body_and_credential_kind() -> TestResult {
+    let sim = Simulator::start(two_accounts()).await?;
+    let base = sim.base_url();
+    let acme = As::key(&base, "acme-key");
+    acme.get("/opportunities?email=private.person%40example.org&limit=5")
+        .await?;
+    let user = sim
+        .account("acme")
+        .ok_or("no acme")?
+        .default_user_id()
+        .ok_or("no user")?;
+    acme.create_candidate(&user, "someone.private@example.org")
+        .await?;
+    // A request stopped by a targeted fault is logged too, without a body.
+    sim.fail_next("POST /opportunities", 422)?;
+    let (status, _) = acme
+        .send(
+            acme.req(Method::POST, "/opportunities")
+                .query(&[("perform_as", user.as_str())])
+                .json(&json!({ "name": "Refused", "emails": ["another.private@example.org"] })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let log = sim.account("acme").ok_or("no acme")?.requests();
+    let list = &log[0];
+    assert_eq!(list.path, "/v1/opportunities");
+    assert_eq!(
+        list.query_param("email").as_deref(),
+        Some("private.person@example.org")
+    );
+    assert_eq!(list.query_param("limit").as_deref(), Some("5"));
+    assert_eq!(list.query_param("offset"), None);
+    assert!(list.body.is_empty());
+    assert_eq!(list.auth, lever_sim::AuthKind::ApiKey);
+
+    let created = log
+        .iter()
+        .find(|r| r.method == "POST" && r.status == Some(201))
+        .ok_or("no answered POST")?;
+    let body = created.json().ok_or("a JSON body")?;
+    assert_eq!(body["emails"][0], "someone.private@example.org");
+    assert_eq!(created.query_param("perform_as"), Some(user.clone()));
+
+    let refused = log.last().ok_or("empty log")?;
+    assert_eq!(refused.status, Some(422));
+    assert!(refused.body.is_empty());
+
+    // Debug shows sizes, never the query or the body.
+    let printed = format!("{log:?}");
+    assert!(!printed.contains("private"), "{printed}");
+    assert!(printed.contains("bytes>"));
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn the_request_log_names_each_account() -> TestResult {
     let sim = Simulator::start(SimConfig {
         request_log_limit: 3,

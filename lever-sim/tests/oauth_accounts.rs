@@ -225,6 +225,16 @@ async fn authorize_redirects_with_code_and_state_and_tokens_reach_the_account() 
         .await?;
     assert!(acme.get("Opportunity", str_of(&opp, "id")?).is_some());
     assert!(flow.sim.get("Opportunity", str_of(&opp, "id")?).is_none());
+    // The request log tells which credential each call used.
+    let kinds: Vec<lever_sim::AuthKind> = acme.requests().iter().map(|r| r.auth).collect();
+    assert!(kinds.contains(&lever_sim::AuthKind::OAuth));
+    assert!(kinds.contains(&lever_sim::AuthKind::ApiKey));
+    let created = acme
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .ok_or("no POST logged")?;
+    assert_eq!(created.auth, lever_sim::AuthKind::OAuth);
     flow.sim.shutdown().await;
     Ok(())
 }

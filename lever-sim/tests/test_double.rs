@@ -130,13 +130,17 @@ async fn the_readme_example_runs() -> Result<(), Box<dyn std::error::Error>> {
         .data
         .iter()
         .any(|p| p.text.as_deref() == Some("Rust Engineer")));
-    let calls: Vec<_> = sim
-        .requests()
-        .into_iter()
-        .map(|r| (r.method, r.path, r.status))
-        .collect();
+    let calls = sim.requests();
     assert_eq!(calls.len(), 2);
-    assert_eq!(calls[0].2, Some(503));
+    assert_eq!(
+        (calls[0].method.as_str(), calls[0].path.as_str()),
+        ("GET", "/v1/postings")
+    );
+    assert_eq!(calls[0].status, Some(503));
+    assert_eq!(calls[1].status, Some(200));
+    assert_eq!(calls[1].auth, lever_sim::AuthKind::ApiKey);
+    assert_eq!(calls[1].query_param("limit"), None);
+    assert!(calls[1].body.is_empty());
     sim.shutdown().await;
     Ok(())
 }
