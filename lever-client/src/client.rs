@@ -646,9 +646,8 @@ impl Client {
                     break Err(Error::from_response(status, &bytes));
                 }
                 Err(e) => {
-                    // The URL's query may hold personal data (`?email=...`): keep it out of
-                    // the error and the logs.
-                    let e = e.without_url();
+                    // Drops the URL, whose query may hold personal data (`?email=...`).
+                    let e = crate::TransportError::new(e);
                     if e.is_timeout() && cut_by_deadline.is_some() {
                         break Err(deadline_error());
                     }

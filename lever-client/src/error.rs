@@ -2,11 +2,13 @@
 
 pub(crate) mod describe;
 mod sensitive;
+mod transport;
 
 use http::StatusCode;
 
 pub use describe::{Found, JsonKind};
 pub use sensitive::SensitiveDetail;
+pub use transport::{TransportError, TransportKind};
 
 use sensitive::Withheld;
 
@@ -82,7 +84,7 @@ pub enum Error {
     /// The request never got a complete HTTP response: connection failure, timeout, TLS...
     /// (The request URL is removed: its query may hold personal data.)
     #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] TransportError),
 
     /// Authentication failed before Lever could answer: no usable credentials, or an OAuth
     /// token refresh or code exchange failed.
@@ -167,7 +169,6 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api { status, .. } => Some(*status),
-            Error::Transport(e) => e.status(),
             _ => None,
         }
     }
@@ -219,7 +220,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
-            Error::Transport(e) => crate::retry::is_transient_transport(e),
+            Error::Transport(e) => e.is_transient(),
             Error::Deadline { .. } => true,
             _ => false,
         }

@@ -55,7 +55,7 @@ pub mod __private;
 
 pub use client::{Client, ClientBuilder, RequestMetrics};
 pub use config::{Environment, RateLimit, RetryPolicy};
-pub use error::Error;
+pub use error::{Error, TransportError, TransportKind};
 pub use http::{Method, StatusCode};
 pub use oauth::{MemoryTokenStore, OAuthCredentials, Refresh, TokenPair, TokenStore};
 pub use pagination::{PaginationStop, DEFAULT_MAX_PAGES};

@@ -31,19 +31,13 @@ pub(crate) fn should_retry_status(method: &Method, status: StatusCode) -> bool {
 ///
 /// A connection that could not be established certainly did not deliver the request, so
 /// every method is retried; other failures (timeouts, resets after sending) only for
-/// idempotent methods.
-pub(crate) fn should_retry_transport(method: &Method, err: &reqwest::Error) -> bool {
+/// idempotent methods. [`Error::is_retryable`](crate::Error::is_retryable) uses the same
+/// [`TransportError::is_transient`], so callers' own retries agree with the client's.
+pub(crate) fn should_retry_transport(method: &Method, err: &crate::TransportError) -> bool {
     if err.is_connect() {
         return true;
     }
-    is_idempotent(method) && is_transient_transport(err)
-}
-
-/// Transport failures worth another try: the connection could not be made, timed out, or was
-/// lost while sending or reading. [`Error::is_retryable`](crate::Error::is_retryable) says the
-/// same, so callers' own retries agree with the client's.
-pub(crate) fn is_transient_transport(err: &reqwest::Error) -> bool {
-    err.is_connect() || err.is_timeout() || err.is_request() || err.is_body()
+    is_idempotent(method) && err.is_transient()
 }
 
 /// The delay before retry number `retry` (1-based).

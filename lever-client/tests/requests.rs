@@ -489,7 +489,13 @@ async fn connection_refused_is_a_retryable_transport_error() {
     let start = Instant::now();
     // POST: a refused connection certainly did not deliver the request, so it is retried.
     let e = client.send_data::<Value>(post("/x")).await.unwrap_err();
-    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    let Error::Transport(transport) = &e else {
+        panic!("a transport error: {e:?}");
+    };
+    assert_eq!(transport.kind(), lever_client::TransportKind::Connect);
+    assert!(transport.is_connect() && transport.is_transient());
+    // The HTTP library's error is reachable only as `dyn Error`.
+    assert!(std::error::Error::source(transport).is_some());
     assert!(e.is_retryable());
     assert!(
         start.elapsed() >= Duration::from_millis(100),
@@ -532,7 +538,11 @@ async fn a_dropped_connection_that_the_client_retried_is_retryable_for_the_calle
         .send_data::<Value>(common::get("/x"))
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    let Error::Transport(transport) = &e else {
+        panic!("a transport error: {e:?}");
+    };
+    assert!(!transport.is_connect(), "connected, then lost: {transport:?}");
+    assert!(transport.is_transient());
     assert_eq!(
         accepted.load(std::sync::atomic::Ordering::SeqCst),
         3,
