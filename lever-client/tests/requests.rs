@@ -541,7 +541,10 @@ async fn a_dropped_connection_that_the_client_retried_is_retryable_for_the_calle
     let Error::Transport(transport) = &e else {
         panic!("a transport error: {e:?}");
     };
-    assert!(!transport.is_connect(), "connected, then lost: {transport:?}");
+    assert!(
+        !transport.is_connect(),
+        "connected, then lost: {transport:?}"
+    );
     assert!(transport.is_transient());
     assert_eq!(
         accepted.load(std::sync::atomic::Ordering::SeqCst),
@@ -637,4 +640,61 @@ async fn send_with_meta_returns_status_and_headers_beside_the_body() {
     assert_eq!(response.headers["x-ratelimit-remaining"], "17");
     assert!(response.body.data.is_empty());
     assert!(!response.into_body().has_next);
+}
+
+#[tokio::test]
+async fn clients_built_alike_share_one_connection_pool() {
+    // A keep-alive HTTP/1.1 server that counts the connections it accepts.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = socket.read(&mut buf).await {
+                    if n == 0 {
+                        return;
+                    }
+                    let body = r#"{"data":{"id":"x"}}"#;
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let build = |key: &str| {
+        lever_client::Client::builder()
+            .api_key(key)
+            .base_url(format!("http://{addr}/v1"))
+            .user_agent("pool-sharing-test")
+            .no_rate_limit()
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (build("key-a"), build("key-b"));
+    first
+        .send_data::<Value>(common::get("/x"))
+        .await
+        .unwrap();
+    second
+        .send_data::<Value>(common::get("/x"))
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the second client reused the first one's connection"
+    );
 }

@@ -3,7 +3,7 @@
 //!
 //! ## Connect routes ([`connect_routes`])
 //!
-//! - `GET /connect/:account` answers `302 Found` to Lever's authorize URL, with a fresh
+//! - `GET /connect/{account}` answers `302 Found` to Lever's authorize URL, with a fresh
 //!   single-use state bound to the account;
 //! - `GET /callback?code=…&state=…` completes the connection and answers `302 Found` to
 //!   your success URL with `?account=…`.
@@ -16,7 +16,7 @@
 //!
 //! ## Webhook route ([`webhook_routes`])
 //!
-//! `POST /:account` receives the deliveries of the webhooks that
+//! `POST /{account}` receives the deliveries of the webhooks that
 //! [`ConnectionsBuilder::webhooks`](crate::ConnectionsBuilder::webhooks) registered. It
 //! finds the account's signature tokens in the store, verifies the delivery (signature,
 //! Lever's replay window, body size) and stores it in the durable [`Inbox`], deduplicated by
@@ -99,7 +99,7 @@ struct RouteState {
 /// The two routes, to nest under a prefix of your app.
 pub fn connect_routes(connections: Connections, config: ConnectRoutes) -> Router {
     Router::new()
-        .route("/connect/:account", get(connect))
+        .route("/connect/{account}", get(connect))
         .route("/callback", get(callback))
         .with_state(Arc::new(RouteState {
             connections,
@@ -216,12 +216,12 @@ struct WebhookState {
     inbox: Inbox,
 }
 
-/// The webhook route, `POST /:account`, to nest under the URL given to
+/// The webhook route, `POST /{account}`, to nest under the URL given to
 /// [`WebhookSetup`](crate::WebhookSetup). Verified deliveries go to `inbox`; run its
 /// handlers with [`Inbox::run`] (one process) or [`Inbox::process_due`] (a worker's loop).
 pub fn webhook_routes(connections: Connections, inbox: Inbox) -> Router {
     Router::new()
-        .route("/:account", axum::routing::post(webhook))
+        .route("/{account}", axum::routing::post(webhook))
         .layer(axum::extract::DefaultBodyLimit::max(DEFAULT_MAX_BODY_BYTES))
         .with_state(Arc::new(WebhookState { connections, inbox }))
 }

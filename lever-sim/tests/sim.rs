@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use lever_sim::{FaultConfig, RateLimitConfig, SimConfig, Simulator, WebhookRetryConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt as _;
-use hmac::Mac as _;
+use hmac::{KeyInit as _, Mac as _};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- memory of a child

@@ -1,4 +1,4 @@
-//! An [axum](https://docs.rs/axum/0.7) route that receives Lever webhooks (feature `axum`).
+//! An [axum](https://docs.rs/axum/0.8) route that receives Lever webhooks (feature `axum`).
 //!
 //! The route reads the body (up to the [`Verifier`]'s limit), verifies and parses it, and
 //! dispatches it to a [`Dispatcher`]. It answers:
@@ -102,7 +102,7 @@ impl WebhookConfig {
         }
     }
 
-    /// Many connected accounts: the route is `POST /:account`, and `lookup` gives each
+    /// Many connected accounts: the route is `POST /{account}`, and `lookup` gives each
     /// account's verifier (its signature tokens); an unknown account gets 404.
     pub fn per_account<F>(lookup: F, dispatcher: Dispatcher) -> Self
     where
@@ -120,7 +120,7 @@ impl WebhookConfig {
     }
 }
 
-/// The webhook route: `POST /` for [`WebhookConfig::single`], `POST /:account` for
+/// The webhook route: `POST /` for [`WebhookConfig::single`], `POST /{account}` for
 /// [`WebhookConfig::per_account`]. Nest it where you like.
 pub fn router(config: WebhookConfig) -> Router {
     let state = Arc::new(config);
@@ -129,7 +129,7 @@ pub fn router(config: WebhookConfig) -> Router {
             .route("/", post(single_account))
             .with_state(state),
         Accounts::Lookup(_) => Router::new()
-            .route("/:account", post(per_account))
+            .route("/{account}", post(per_account))
             .with_state(state),
     }
 }

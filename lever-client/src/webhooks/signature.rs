@@ -4,7 +4,7 @@
 //! The raw body is not part of the HMAC and there is no signature header: everything is in the
 //! JSON body (see `shared/lever-api.md` §3.3).
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 

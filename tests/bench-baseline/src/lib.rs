@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use futures::StreamExt as _;
-use hmac::Mac as _;
+use hmac::{KeyInit as _, Mac as _};
 use rand::Rng as _;
 
 /// One error type (thiserror).
