@@ -120,11 +120,16 @@ fn part_tokens(spec: &Spec, surface: Surface<'_>, part: Part) -> TokenStream {
         Part::Rest => {
             // A spec without events or triggers (an overlay, a fixture) gets no empty modules.
             let with_registry = surface.complete || !spec.triggers.is_empty();
+            // A selection without events or triggers leaves matches with only a `_` arm.
+            let empty_matches = surface
+                .complete
+                .then(|| quote!(#[allow(clippy::match_single_binding)]));
             let events = (surface.complete || !spec.events.is_empty()).then(|| {
                 let events = events::webhook_event(&cx, with_registry);
                 quote! {
                     /// Webhook events, typed.
                     #[allow(clippy::large_enum_variant)]
+                    #empty_matches
                     pub mod events {
                         #events
                     }
@@ -134,6 +139,7 @@ fn part_tokens(spec: &Spec, surface: Surface<'_>, part: Part) -> TokenStream {
                 let registry = registry::triggers(&cx);
                 quote! {
                     /// The triggers registry.
+                    #empty_matches
                     pub mod registry {
                         #registry
                     }
