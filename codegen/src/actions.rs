@@ -426,10 +426,17 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
         rest = after.get(end + 1..).unwrap_or("");
     }
     format_string.push_str(rest);
+    // Arguments go in `let`s: prettyplease leaves a macro's arguments on one line.
+    let segment_names: Vec<_> = (0..format_args.len())
+        .map(|i| format_ident!("segment_{}", i))
+        .collect();
     let path_expr = if format_args.is_empty() {
         quote!(::std::string::ToString::to_string(#format_string))
     } else {
-        quote!(::std::format!(#format_string, #(#format_args),*))
+        quote!({
+            #(let #segment_names = #format_args;)*
+            ::std::format!(#format_string, #(#segment_names),*)
+        })
     };
     let template = &action.path;
     let method = format_ident!("{}", action.method.as_str());
