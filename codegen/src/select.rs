@@ -9,8 +9,8 @@
 //! - the triggers whose sources are all kept: the polled action's resource is enabled and
 //!   every webhook event the trigger listens to is kept.
 //!
-//! [`feature_markers`] describes, for the whole spec, which resources and triggers were left
-//! out, so that `request!` and `#[trigger]` can say which feature to enable.
+//! [`crate::generate_client_for`] also emits markers naming, for the whole spec, the resources
+//! and triggers left out, so that `request!` and `#[trigger]` can say which feature to enable.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -258,6 +258,7 @@ fn with_offset(mut req: ApiRequest, token: &str) -> ApiRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Method;
 
     #[test]
     fn path_segments() {
