@@ -1,7 +1,11 @@
 //! Generates the client surface from the shipped spec into `OUT_DIR/lever.rs`.
 //!
 //! A spec error fails the build with the same rendered errors as `lever-codegen check`.
+//!
+//! Only the resources whose cargo feature is enabled are generated (one feature per resource,
+//! named as the spec's resource key; `full` enables them all): see `lever_codegen::select`.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,13 +29,30 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let source = match lever_codegen::generate_client(&spec) {
+    let enabled: BTreeSet<String> = spec
+        .resources
+        .keys()
+        // `full` means every resource, even one the spec gained before Cargo.toml did (a
+        // test keeps the two lists in sync).
+        .filter(|name| feature_enabled("full") || feature_enabled(name))
+        .cloned()
+        .collect();
+    let source = match lever_codegen::generate_client_for(&spec, &enabled) {
         Ok(source) => source,
         Err(err) => {
             eprintln!("{err}");
             return ExitCode::FAILURE;
         }
     };
+    // Lets the runtime allow the lints that fire when a selection leaves no event or trigger.
+    println!("cargo::rustc-check-cfg=cfg(lever_no_events, lever_no_triggers)");
+    let selected = lever_codegen::select::select(&spec, &enabled);
+    if selected.events.is_empty() {
+        println!("cargo::rustc-cfg=lever_no_events");
+    }
+    if selected.triggers.is_empty() {
+        println!("cargo::rustc-cfg=lever_no_triggers");
+    }
     let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else {
         eprintln!("OUT_DIR is not set; run this through cargo");
         return ExitCode::FAILURE;
@@ -45,4 +66,14 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Cargo tells a build script its package's enabled features as `CARGO_FEATURE_<NAME>`
+/// (upper case, `-` as `_`).
+fn feature_enabled(feature: &str) -> bool {
+    let var = format!(
+        "CARGO_FEATURE_{}",
+        feature.to_ascii_uppercase().replace('-', "_")
+    );
+    std::env::var_os(var).is_some()
 }

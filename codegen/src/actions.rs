@@ -299,7 +299,14 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
     }
 
     let request = build_request(cx, action);
-    let send = send_methods(cx, action);
+    // A bound on each method (not on an `impl` for `PerformAsSet` only) makes rustc report
+    // `PerformAsGiven`'s message: call `.perform_as(user_id)` first.
+    let bound = if required_pa {
+        quote!(where S: ::lever_client::__private::PerformAsGiven)
+    } else {
+        quote!()
+    };
+    let send = send_methods(cx, action, &bound);
 
     let perform_as_setter = match action.perform_as {
         PerformAs::None => quote!(),
@@ -346,7 +353,7 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
                 #request
             }
 
-            impl #name<::lever_client::__private::PerformAsSet> {
+            impl<S> #name<S> {
                 #send
             }
         }
@@ -419,10 +426,17 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
         rest = after.get(end + 1..).unwrap_or("");
     }
     format_string.push_str(rest);
+    // Arguments go in `let`s: prettyplease leaves a macro's arguments on one line.
+    let segment_names: Vec<_> = (0..format_args.len())
+        .map(|i| format_ident!("segment_{}", i))
+        .collect();
     let path_expr = if format_args.is_empty() {
         quote!(::std::string::ToString::to_string(#format_string))
     } else {
-        quote!(::std::format!(#format_string, #(#format_args),*))
+        quote!({
+            #(let #segment_names = #format_args;)*
+            ::std::format!(#format_string, #(#segment_names),*)
+        })
     };
     let template = &action.path;
     let method = format_ident!("{}", action.method.as_str());
@@ -474,25 +488,25 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
     };
     let (ret, body_expr, fallible) = match &action.body {
         None => (
-            quote!(::lever_client::__private::ApiRequest),
+            quote!(::lever_client::ApiRequest),
             quote!(::lever_client::__private::Body::None),
             false,
         ),
         Some(body) if body.format == BodyFormat::Multipart => (
-            quote!(::lever_client::__private::ApiRequest),
+            quote!(::lever_client::ApiRequest),
             quote!(::lever_client::__private::Body::File(
                 ::std::clone::Clone::clone(&self.body)
             )),
             false,
         ),
         Some(_) => (
-            quote!(::std::result::Result<::lever_client::__private::ApiRequest, ::lever_client::Error>),
+            quote!(::std::result::Result<::lever_client::ApiRequest, ::lever_client::Error>),
             quote!(::lever_client::__private::Body::json(&self.body)?),
             true,
         ),
     };
     let request = quote! {
-        ::lever_client::__private::ApiRequest {
+        ::lever_client::ApiRequest {
             method: ::lever_client::Method::#method,
             path: #path_expr,
             path_template: #template,
@@ -505,11 +519,22 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
     } else {
         request
     };
+    let public = if fallible {
+        quote!(self.request())
+    } else {
+        quote!(::std::result::Result::Ok(self.request()))
+    };
     quote! {
-        /// The HTTP request this builder sends (method, path, query and body).
+        /// The HTTP request this builder sends (method, path, query and body), e.g. to log or
+        /// inspect it. Fails only when the body cannot be encoded as JSON.
+        #[inline]
+        pub fn to_request(&self) -> ::std::result::Result<::lever_client::ApiRequest, ::lever_client::Error> {
+            #public
+        }
+
         // `#[inline]` like `send()` (see `send_methods`): compiled where it is used.
         #[inline]
-        pub fn to_request(&self) -> #ret {
+        fn request(&self) -> #ret {
             #query_decl
             #(#pushes)*
             #request
@@ -520,11 +545,11 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
 /// `send()` and `stream()` are `#[inline]`: besides letting the compiler inline them, that
 /// defers compiling each one (and the decoding of its response type) to the crate that calls
 /// it, so `lever-client` itself builds faster and a program pays only for the actions it uses.
-fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
+fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStream) -> TokenStream {
     let request = if matches!(&action.body, Some(b) if b.format == BodyFormat::Json) {
-        quote!(self.to_request()?)
+        quote!(self.request()?)
     } else {
-        quote!(self.to_request())
+        quote!(self.request())
     };
     match &action.response {
         Response::Data(ty) if action.paginated => {
@@ -532,19 +557,19 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             quote! {
                 /// Sends the request and returns one page (`data`, `has_next`, `next`).
                 #[inline]
-                pub async fn send(self) -> ::std::result::Result<::lever_client::Page<#item>, ::lever_client::Error> {
+                pub async fn send(self) -> ::std::result::Result<::lever_client::Page<#item>, ::lever_client::Error> #bound {
                     self.client.send_page(#request).await
                 }
 
                 /// Like `send`, with the HTTP status and headers.
                 #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::Page<#item>>, ::lever_client::Error> {
+                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::Page<#item>>, ::lever_client::Error> #bound {
                     self.client.send_raw_with_meta(#request).await
                 }
 
                 /// Streams every item across all pages, fetching one page at a time.
                 #[inline]
-                pub fn stream(self) -> ::lever_client::__private::BoxStream<'static, ::std::result::Result<#item, ::lever_client::Error>> {
+                pub fn stream(self) -> ::lever_client::ItemStream<#item> #bound {
                     self.client.stream_items(#request)
                 }
             }
@@ -554,13 +579,13 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             quote! {
                 /// Sends the request and decodes the response's `data`.
                 #[inline]
-                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> {
+                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> #bound {
                     self.client.send_data(#request).await
                 }
 
                 /// Like `send`, with the HTTP status and headers.
                 #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> {
+                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> #bound {
                     self.client.send_data_with_meta(#request).await
                 }
             }
@@ -570,13 +595,13 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
             quote! {
                 /// Sends the request and decodes the whole response body (Lever sends no envelope here).
                 #[inline]
-                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> {
+                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> #bound {
                     self.client.send_raw(#request).await
                 }
 
                 /// Like `send`, with the HTTP status and headers.
                 #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> {
+                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> #bound {
                     self.client.send_raw_with_meta(#request).await
                 }
             }
@@ -584,26 +609,26 @@ fn send_methods(cx: &Context<'_>, action: &Action) -> TokenStream {
         Response::Empty => quote! {
             /// Sends the request; Lever answers with no content.
             #[inline]
-            pub async fn send(self) -> ::std::result::Result<(), ::lever_client::Error> {
+            pub async fn send(self) -> ::std::result::Result<(), ::lever_client::Error> #bound {
                 self.client.send_empty(#request).await
             }
 
             /// Like `send`, with the HTTP status and headers.
             #[inline]
-            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<()>, ::lever_client::Error> {
+            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<()>, ::lever_client::Error> #bound {
                 self.client.send_empty_with_meta(#request).await
             }
         },
         Response::Binary => quote! {
             /// Sends the request and returns the downloaded bytes.
             #[inline]
-            pub async fn send(self) -> ::std::result::Result<::lever_client::__private::Bytes, ::lever_client::Error> {
+            pub async fn send(self) -> ::std::result::Result<::lever_client::__private::Bytes, ::lever_client::Error> #bound {
                 self.client.send_bytes(#request).await
             }
 
             /// Like `send`, with the HTTP status and headers.
             #[inline]
-            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::__private::Bytes>, ::lever_client::Error> {
+            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::__private::Bytes>, ::lever_client::Error> #bound {
                 self.client.send_bytes_with_meta(#request).await
             }
         },

@@ -6,7 +6,8 @@ use quote::quote;
 use crate::context::{Context, From};
 use crate::names::{doc_attrs, ident};
 
-pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
+/// `with_registry`: a sibling `registry` module exists, so events can name their triggers.
+pub(crate) fn webhook_event(cx: &Context<'_>, with_registry: bool) -> TokenStream {
     let events: Vec<_> = cx.spec.events.values().collect();
     let variants: Vec<_> = events
         .iter()
@@ -33,7 +34,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
             .map(|t| crate::names::pascal_ident(&t.name));
         quote!(&[#(super::registry::Trigger::#triggers),*])
     });
-    let triggers_method = (!cx.spec.triggers.is_empty()).then(|| {
+    let triggers_method = with_registry.then(|| {
         quote! {
             /// The triggers that this event fires.
             pub fn triggers(&self) -> &'static [super::registry::Trigger] {
@@ -55,6 +56,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
         })
         .map(|e| e.name.as_str())
         .collect();
+    let unused_parts = names.is_empty().then(|| quote!(let _ = (parts, data);));
     let strict_match = if strict.is_empty() {
         quote! {
             let _ = name;
@@ -127,6 +129,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>) -> TokenStream {
             /// not a known event. Used by `lever_client::webhooks` to parse a body in one pass.
             #[doc(hidden)]
             pub fn from_parts(name: &str, parts: ::lever_client::webhooks::DeliveryParts, data: &str) -> ::std::option::Option<::std::result::Result<Self, ::lever_client::__private::serde_json::Error>> {
+                #unused_parts
                 match name {
                     #(#names => ::std::option::Option::Some(parts.decode(data).map(WebhookEvent::#variants)),)*
                     _ => ::std::option::Option::None,

@@ -20,6 +20,7 @@ mod models;
 mod names;
 pub mod overlay;
 mod registry;
+pub mod select;
 
 use std::collections::BTreeMap;
 
@@ -69,7 +70,19 @@ enum Part {
 
 const PARTS: [Part; 3] = [Part::Models, Part::Resources, Part::Rest];
 
-fn part_tokens(spec: &Spec, accessors: &Accessors, part: Part) -> TokenStream {
+/// What one rendering produces besides the spec's own items.
+#[derive(Debug, Clone, Copy)]
+struct Surface<'a> {
+    accessors: &'a Accessors,
+    /// Emit `events` and `registry` even when empty: the runtime of `lever-client` names
+    /// `WebhookEvent` and `Trigger` with any selection of resources.
+    complete: bool,
+    /// The whole spec when `spec` is a selection of it: the feature markers are emitted.
+    full: Option<&'a Spec>,
+}
+
+fn part_tokens(spec: &Spec, surface: Surface<'_>, part: Part) -> TokenStream {
+    let accessors = surface.accessors;
     let cx = context::Context::new(spec, spec.types.keys().map(String::as_str).collect());
     match part {
         Part::Models => {
@@ -106,30 +119,39 @@ fn part_tokens(spec: &Spec, accessors: &Accessors, part: Part) -> TokenStream {
         }
         Part::Rest => {
             // A spec without events or triggers (an overlay, a fixture) gets no empty modules.
-            let events = (!spec.events.is_empty()).then(|| {
-                let events = events::webhook_event(&cx);
+            let with_registry = surface.complete || !spec.triggers.is_empty();
+            // A selection without events or triggers leaves matches with only a `_` arm.
+            let empty_matches = surface
+                .complete
+                .then(|| quote!(#[allow(clippy::match_single_binding)]));
+            let events = (surface.complete || !spec.events.is_empty()).then(|| {
+                let events = events::webhook_event(&cx, with_registry);
                 quote! {
                     /// Webhook events, typed.
                     #[allow(clippy::large_enum_variant)]
+                    #empty_matches
                     pub mod events {
                         #events
                     }
                 }
             });
-            let registry = (!spec.triggers.is_empty()).then(|| {
+            let registry = with_registry.then(|| {
                 let registry = registry::triggers(&cx);
                 quote! {
                     /// The triggers registry.
+                    #empty_matches
                     pub mod registry {
                         #registry
                     }
                 }
             });
             let info = spec_info(spec);
+            let markers = surface.full.map(|full| select::feature_markers(full, spec));
             quote! {
                 #events
                 #registry
                 #info
+                #markers
             }
         }
     }
@@ -142,19 +164,24 @@ fn part_tokens(spec: &Spec, accessors: &Accessors, part: Part) -> TokenStream {
 /// Expects a spec from `lever_spec::load` (or [`generate_client`], which checks its names
 /// first): a name that cannot be an identifier is written as `__lever_unusable_name`.
 pub fn client_tokens(spec: &Spec, accessors: &Accessors) -> TokenStream {
+    let surface = Surface {
+        accessors,
+        complete: false,
+        full: None,
+    };
     PARTS
         .iter()
-        .map(|&part| part_tokens(spec, accessors, part))
+        .map(|&part| part_tokens(spec, surface, part))
         .collect()
 }
 
 /// Builds and formats the parts on their own threads (token streams cannot cross threads,
 /// strings can), then joins them: the same text as formatting [`client_tokens`] at once.
-fn render(spec: &Spec, accessors: &Accessors) -> Result<String, GenerateError> {
+fn render(spec: &Spec, surface: Surface<'_>) -> Result<String, GenerateError> {
     let parts: Vec<Result<String, GenerateError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = PARTS
             .iter()
-            .map(|&part| scope.spawn(move || unparse(part_tokens(spec, accessors, part))))
+            .map(|&part| scope.spawn(move || unparse(part_tokens(spec, surface, part))))
             .collect();
         handles
             .into_iter()
@@ -230,14 +257,50 @@ fn unparse(tokens: TokenStream) -> Result<String, GenerateError> {
 /// Generates the client surface for `spec` as formatted Rust source.
 pub fn generate_client(spec: &Spec) -> Result<String, GenerateError> {
     names::check_names(spec, None)?;
-    render(spec, &Accessors::Inherent)
+    render(
+        spec,
+        Surface {
+            accessors: &Accessors::Inherent,
+            complete: false,
+            full: None,
+        },
+    )
+}
+
+/// Generates the `lever-client` surface for the resources in `enabled` only (its cargo
+/// features; see [`select`]): their actions, the types they reach, the webhook events and
+/// triggers whose sources are enabled, always an `events` and a `registry` module, and the
+/// `__lever_resource!`/`__lever_trigger!` markers that make `request!` and `#[trigger]` name
+/// the feature to enable for anything left out.
+pub fn generate_client_for(
+    spec: &Spec,
+    enabled: &std::collections::BTreeSet<String>,
+) -> Result<String, GenerateError> {
+    names::check_names(spec, None)?;
+    let selected = select::select(spec, enabled);
+    render(
+        &selected,
+        Surface {
+            accessors: &Accessors::Inherent,
+            complete: true,
+            full: Some(spec),
+        },
+    )
 }
 
 /// Generates a self-contained module tree for `spec` whose accessors are the extension trait
 /// `trait_name`, so it compiles in any crate that depends on `lever-client`.
 pub fn generate_extension(spec: &Spec, trait_name: &str) -> Result<String, GenerateError> {
     names::check_names(spec, Some(trait_name))?;
-    render(spec, &Accessors::ExtensionTrait(trait_name.to_string()))
+    let accessors = Accessors::ExtensionTrait(trait_name.to_string());
+    render(
+        spec,
+        Surface {
+            accessors: &accessors,
+            complete: false,
+            full: None,
+        },
+    )
 }
 
 /// Generates the code for an overlay merged over `base` (see [`overlay::overlay_tokens`]).

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::context::{takes_into, Context, From};
-use crate::names::{doc_attrs, ident, snake_ident};
+use crate::names::{doc_attrs, ident, snake_ident, user_doc};
 
 const SERDE_CRATE: &str = "::lever_client::__private::serde";
 
@@ -21,7 +21,16 @@ pub(crate) fn models(cx: &Context<'_>) -> TokenStream {
 }
 
 fn type_def(cx: &Context<'_>, def: &TypeDef) -> TokenStream {
-    let doc = doc_attrs(def.doc.as_deref().unwrap_or(&def.name));
+    let mut text = def
+        .doc
+        .as_deref()
+        .and_then(user_doc)
+        .unwrap_or_else(|| format!("The `{}` type of the Lever API.", def.name));
+    text.push_str(&format!(
+        "\n\n[Lever's documentation]({})",
+        model_docs_url(cx, def)
+    ));
+    let doc = doc_attrs(&text);
     match &def.kind {
         TypeKind::Object(object) => object_struct(cx, def, object, doc),
         TypeKind::Enum(values) => open_enum(def, values, doc),
@@ -49,7 +58,7 @@ fn object_struct(
         .filter(|f| !f.optional && !f.nullable)
         .collect();
     let all_optional = required.is_empty();
-    let default_derive = all_optional.then(|| quote!(Default,));
+    let default_derive = all_optional.then(|| quote!(::std::default::Default,));
     let constructor = (!all_optional).then(|| {
         let params = required.iter().map(|f| {
             let id = snake_ident(&f.name);
@@ -150,19 +159,27 @@ fn field_type(cx: &Context<'_>, field: &Field) -> TokenStream {
 fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
     let id = snake_ident(&field.name);
     let ty = field_type(cx, field);
-    let mut doc_text = field
+    // No doc that only repeats the field's name: the spec's doc (minus notes about the spec
+    // itself), then what absence and `null` mean.
+    let mut paragraphs: Vec<String> = field
         .doc
-        .clone()
-        .unwrap_or_else(|| format!("`{}`", field.name));
+        .as_deref()
+        .and_then(user_doc)
+        .into_iter()
+        .collect();
     match (field.optional, field.nullable) {
         (false, false) => {}
-        (true, false) => doc_text.push_str("\n\nMay be absent."),
-        (false, true) => doc_text.push_str("\n\nMay be `null`."),
-        (true, true) => doc_text.push_str(
-            "\n\nMay be absent (`None`) or `null` (`Some(None)`); the two are kept apart.",
+        (true, false) => paragraphs.push("May be absent.".into()),
+        (false, true) => paragraphs.push("May be `null`.".into()),
+        (true, true) => paragraphs.push(
+            "May be absent (`None`) or `null` (`Some(None)`); the two are kept apart.".into(),
         ),
     }
-    let doc = doc_attrs(&doc_text);
+    let doc = if paragraphs.is_empty() {
+        quote!(#[allow(missing_docs)])
+    } else {
+        doc_attrs(&paragraphs.join("\n\n"))
+    };
     quote! {
         #doc
         pub #id: #ty,
@@ -310,4 +327,29 @@ fn id_newtype(def: &TypeDef, doc: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// Lever's API reference, for models no action documents.
+const LEVER_DOCS: &str = "https://hire.lever.co/developer/documentation";
+
+/// Where Lever documents a model: the page of the first action (in spec order) that returns
+/// it or takes it as a body, else the API reference.
+fn model_docs_url<'a>(cx: &Context<'a>, def: &TypeDef) -> &'a str {
+    let named = |ty: &lever_spec::TypeRef| match ty {
+        lever_spec::TypeRef::Named(name) => name == &def.name,
+        lever_spec::TypeRef::List(inner) => {
+            matches!(&**inner, lever_spec::TypeRef::Named(name) if name == &def.name)
+        }
+        _ => false,
+    };
+    cx.spec
+        .actions()
+        .map(|(_, action)| action)
+        .find(|action| {
+            let returns = matches!(&action.response, lever_spec::Response::Data(ty) | lever_spec::Response::Raw(ty) if named(ty));
+            let takes = action.body.as_ref().is_some_and(|body| named(&body.ty));
+            (returns || takes) && action.docs.is_some()
+        })
+        .and_then(|action| action.docs.as_deref())
+        .unwrap_or(LEVER_DOCS)
 }

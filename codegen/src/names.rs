@@ -102,3 +102,21 @@ pub(crate) fn doc_attrs(text: &str) -> TokenStream {
     });
     quote!(#(#lines)*)
 }
+
+/// A spec doc as users should read it: without the notes the spec keeps about itself
+/// ("Only in the docs examples", "(maybe present)"), which say where a fact comes from rather
+/// than what the field means. `None` when nothing is left.
+pub(crate) fn user_doc(text: &str) -> Option<String> {
+    const NOTES: [&str; 4] = [
+        "; only in the docs examples",
+        "Only in the docs examples.",
+        "only in the docs examples",
+        " (maybe present)",
+    ];
+    let mut doc = text.to_string();
+    for note in NOTES {
+        doc = doc.replace(note, "");
+    }
+    let doc = doc.trim();
+    (!doc.is_empty()).then(|| doc.to_string())
+}

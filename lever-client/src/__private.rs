@@ -1,82 +1,24 @@
 //! The runtime contract used by generated code. Not a public API: it may change in any
 //! release without notice.
 
-use std::fmt;
-
 use futures::stream::{self, StreamExt as _};
-use http::Method;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tracing::Instrument as _;
 
+pub use crate::api_request::{ApiRequest, RequestBody as Body};
 pub use crate::codegen_support::*;
 
 use crate::client::Client;
 use crate::error::Error;
 use crate::pagination::PageGuard;
-use crate::types::{FilePart, Page};
-
-/// One API call, as generated code describes it.
-#[derive(Clone, Debug)]
-pub struct ApiRequest {
-    /// The HTTP method.
-    pub method: Method,
-    /// Path relative to the base URL, already percent-encoded (e.g. `/postings/abc`).
-    pub path: String,
-    /// The path template (e.g. `/postings/{posting}`), for tracing.
-    pub path_template: &'static str,
-    /// Query parameters; a name may repeat (`expand=a&expand=b`).
-    pub query: Vec<(&'static str, String)>,
-    /// The request body.
-    pub body: Body,
-}
+use crate::types::Page;
 
 impl ApiRequest {
-    /// A request without query or body.
-    pub fn new(method: Method, path: impl Into<String>, path_template: &'static str) -> Self {
-        ApiRequest {
-            method,
-            path: path.into(),
-            path_template,
-            query: Vec::new(),
-            body: Body::None,
-        }
-    }
-
     fn url(&self, client: &Client) -> Result<url::Url, Error> {
         let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         client.url(&self.path, &query)
-    }
-}
-
-/// A request body.
-#[derive(Clone)]
-pub enum Body {
-    /// No body.
-    None,
-    /// A serialised JSON body (`application/json`).
-    Json(Vec<u8>),
-    /// A `multipart/form-data` upload with one part named `file`.
-    File(FilePart),
-}
-
-impl Body {
-    /// Serialises `value` as a JSON body.
-    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
-        serde_json::to_vec(value)
-            .map(Body::Json)
-            .map_err(Error::Serialize)
-    }
-}
-
-impl fmt::Debug for Body {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Body::None => f.write_str("None"),
-            Body::Json(b) => write!(f, "Json({} bytes)", b.len()),
-            Body::File(file) => f.debug_tuple("File").field(file).finish(),
-        }
     }
 }
 
@@ -316,6 +258,7 @@ fn with_offset(mut req: ApiRequest, token: &str) -> ApiRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Method;
 
     #[test]
     fn path_segments() {

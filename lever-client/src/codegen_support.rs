@@ -19,6 +19,17 @@ pub struct PerformAsMissing;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PerformAsSet;
 
+/// The type states in which `.send()` is available: only [`PerformAsSet`]. Its message is
+/// what rustc prints for `.send()` on a builder that still needs `perform_as`.
+#[diagnostic::on_unimplemented(
+    message = "call `.perform_as(user_id)` first: Lever requires it for this action",
+    label = "this request has no `perform_as` yet",
+    note = "Lever records the change as made by that user; `.perform_as(user_id)` sets it"
+)]
+pub trait PerformAsGiven {}
+
+impl PerformAsGiven for PerformAsSet {}
+
 /// Reads an open enum's wire value: any string (unknown values are kept by the caller).
 pub fn deserialize_open_enum<'de, D: serde::Deserializer<'de>>(
     deserializer: D,

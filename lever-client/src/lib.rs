@@ -36,6 +36,7 @@
 // must precede items, so this is the first *item* of the crate.)
 extern crate self as lever_client;
 
+mod api_request;
 mod auth;
 mod client;
 mod config;
@@ -53,6 +54,7 @@ mod types;
 #[doc(hidden)]
 pub mod __private;
 
+pub use api_request::{ApiRequest, RequestBody};
 pub use client::{Client, ClientBuilder, RequestMetrics};
 pub use config::{Environment, RateLimit, RetryPolicy};
 pub use error::{Error, TransportError, TransportKind};
@@ -64,7 +66,7 @@ pub use raw::RawRequest;
 /// matches this crate's).
 pub use reqwest;
 pub use secret::Secret;
-pub use types::{Expandable, FilePart, Identified, Page, Response, Timestamp};
+pub use types::{Expandable, FilePart, Identified, ItemStream, Page, Response, Timestamp};
 
 // The generated surface: models, resource accessors and request builders, webhook events and
 // the triggers registry, produced by `lever-codegen` from the spec at build time (build.rs).

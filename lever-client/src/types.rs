@@ -530,3 +530,7 @@ impl<T> Response<T> {
         self.body
     }
 }
+
+/// What `.stream()` on a paginated action returns: every item across all pages, fetched one
+/// page at a time (consume it with `futures::StreamExt`, e.g. `next().await`).
+pub type ItemStream<T> = futures::stream::BoxStream<'static, Result<T, crate::Error>>;

@@ -155,7 +155,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     );
     let client = &args.client;
     let call_args = &args.args;
+    // The marker expands the call only when lever-client was built with the resource's
+    // feature; otherwise it is a compile error naming the feature.
+    let resource = proc_macro2::Ident::new(&action.resource, Span::call_site());
     quote! {
-        ::lever_client::resources::#accessor::new(&#client).#call(#(#call_args),*)
+        ::lever_client::__lever_resource!(#resource, ::lever_client::resources::#accessor::new(&#client).#call(#(#call_args),*))
     }
 }

@@ -197,9 +197,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         " Registers [`{handler}`](fn@super::{handler}) as a handler of the \"{}\" trigger.",
         trigger.title
     );
+    // The marker expands the registration only when lever-client was built with the features
+    // the trigger's sources need; otherwise it is a compile error naming them.
+    let key = proc_macro2::Ident::new(&trigger.name, Span::call_site());
     quote! {
         #function
 
+        ::lever_client::__lever_trigger! { #key,
         #[doc(hidden)]
         #vis mod #handler {
             #[doc = #doc]
@@ -218,6 +222,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 
             /// The trigger this handler is registered for.
             pub const TRIGGER: ::lever_client::triggers::Trigger = ::lever_client::triggers::Trigger::#variant;
+        }
         }
     }
 }

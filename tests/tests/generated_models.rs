@@ -146,7 +146,8 @@ fn request_builders_produce_lever_requests() {
         .expand("followers")
         .limit(10)
         .offset("tok/en")
-        .to_request();
+        .to_request()
+        .expect("no body to encode");
     assert_eq!(list.method, lever_client::Method::GET);
     assert_eq!(list.path, "/things");
     assert_eq!(
@@ -160,7 +161,7 @@ fn request_builders_produce_lever_requests() {
         ]
     );
 
-    let get = client.things().get("a b/c").to_request();
+    let get = client.things().get("a b/c").to_request().expect("no body");
     assert_eq!(get.path, "/things/a%20b%2Fc");
     assert_eq!(get.path_template, "/things/{thing}");
 
@@ -182,10 +183,15 @@ fn request_builders_produce_lever_requests() {
         other => panic!("expected a JSON body, got {other:?}"),
     }
 
-    let delete = client.things().delete("t1").to_request();
+    let delete = client.things().delete("t1").to_request().expect("no body");
     assert_eq!(delete.method, lever_client::Method::DELETE);
     assert!(delete.query.is_empty());
-    let delete = client.things().delete("t1").perform_as("u").to_request();
+    let delete = client
+        .things()
+        .delete("t1")
+        .perform_as("u")
+        .to_request()
+        .expect("no body");
     assert_eq!(delete.query, vec![("perform_as", "u".to_string())]);
 }
 

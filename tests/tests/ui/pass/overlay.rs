@@ -13,7 +13,7 @@ fn main() {
         .build()
         .unwrap();
 
-    let list = client.tasks().list().updated_at_start(lever_client::Timestamp(1)).limit(5).to_request();
+    let list = client.tasks().list().updated_at_start(lever_client::Timestamp(1)).limit(5).to_request().unwrap();
     assert_eq!(list.path, "/tasks");
     let create = client
         .tasks()
@@ -22,7 +22,7 @@ fn main() {
         .to_request()
         .unwrap();
     assert_eq!(create.query, vec![("perform_as", "user-1".to_string())]);
-    let internal = client.postings().get_internal("p1").to_request();
+    let internal = client.postings().get_internal("p1").to_request().unwrap();
     assert_eq!(internal.path, "/postings/p1/internal");
 
     // The extended Posting has the new field; the extended enum has the new value.

@@ -11,11 +11,11 @@ fn main() {
         "o1",
         "a1"
     );
-    assert_eq!(builder.to_request().path, "/opportunities/o1/applications/a1");
+    assert_eq!(builder.to_request().unwrap().path, "/opportunities/o1/applications/a1");
 
     // Paragon's `:param` style works too; setters of the typed builder are available.
     let get = lever_macros::request!(&client, GET "/opportunities/:opportunity", "o1").expand("stage");
-    assert_eq!(get.to_request().query, vec![("expand", "stage".to_string())]);
+    assert_eq!(get.to_request().unwrap().query, vec![("expand", "stage".to_string())]);
 
     // The response type is the action's: this only compiles if `send` yields a Posting.
     async fn typed(client: &lever_client::Client) -> Result<lever_client::models::Posting, lever_client::Error> {
