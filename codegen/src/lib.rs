@@ -16,6 +16,7 @@ pub mod cli;
 mod context;
 pub mod diff;
 mod events;
+mod file_parts;
 mod models;
 mod names;
 pub mod overlay;

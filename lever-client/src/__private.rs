@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tracing::Instrument as _;
 
 pub use crate::codegen_support::*;
+pub use crate::form::FormBody;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -59,9 +60,20 @@ pub enum Body {
     Json(Vec<u8>),
     /// A `multipart/form-data` upload with one part named `file`.
     File(FilePart),
+    /// A `multipart/form-data` body of text fields and named files.
+    Form(FormBody),
 }
 
 impl Body {
+    /// A multipart body: `value`'s fields as form fields (Lever's `field[]` and
+    /// `parent[child]` spelling) plus `files`.
+    pub fn form<T: serde::Serialize + ?Sized>(
+        value: &T,
+        files: Vec<(String, FilePart)>,
+    ) -> Result<Body, Error> {
+        FormBody::new(value, files).map(Body::Form)
+    }
+
     /// Serialises `value` as a JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         serde_json::to_vec(value)
@@ -76,6 +88,7 @@ impl fmt::Debug for Body {
             Body::None => f.write_str("None"),
             Body::Json(b) => write!(f, "Json({} bytes)", b.len()),
             Body::File(file) => f.debug_tuple("File").field(file).finish(),
+            Body::Form(form) => f.debug_tuple("Form").field(form).finish(),
         }
     }
 }

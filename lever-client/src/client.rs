@@ -578,6 +578,10 @@ impl Client {
                     Ok(form) => rb = rb.multipart(form),
                     Err(e) => break Err(e),
                 },
+                Body::Form(form) => match form.to_multipart() {
+                    Ok(form) => rb = rb.multipart(form),
+                    Err(e) => break Err(e),
+                },
             }
             // The last attempt gets what is left of the deadline, if that is less than its own
             // timeout; a timeout then means the deadline passed.
@@ -680,6 +684,11 @@ impl Client {
 }
 
 fn multipart(file: &crate::FilePart) -> Result<reqwest::multipart::Form, Error> {
+    Ok(reqwest::multipart::Form::new().part("file", file_part(file)?))
+}
+
+/// One file as a multipart part, with its name and content type.
+pub(crate) fn file_part(file: &crate::FilePart) -> Result<reqwest::multipart::Part, Error> {
     let len = file.bytes.len() as u64;
     let mut part = reqwest::multipart::Part::stream_with_length(file.bytes.clone(), len)
         .file_name(file.file_name.clone());
@@ -688,7 +697,7 @@ fn multipart(file: &crate::FilePart) -> Result<reqwest::multipart::Form, Error> 
             .mime_str(ct)
             .map_err(|_| Error::InvalidInput(format!("invalid content type {ct:?}")))?;
     }
-    Ok(reqwest::multipart::Form::new().part("file", part))
+    Ok(part)
 }
 
 #[cfg(test)]

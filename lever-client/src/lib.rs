@@ -37,8 +37,10 @@
 extern crate self as lever_client;
 
 mod auth;
+mod byte_size;
 mod client;
 mod config;
+mod form;
 pub mod error;
 pub mod oauth;
 mod pagination;
@@ -53,6 +55,7 @@ mod types;
 #[doc(hidden)]
 pub mod __private;
 
+pub use byte_size::ByteSize;
 pub use client::{Client, ClientBuilder, RequestMetrics};
 pub use config::{Environment, RateLimit, RetryPolicy};
 pub use error::Error;
