@@ -19,6 +19,8 @@ mod events;
 mod file_parts;
 mod models;
 mod names;
+#[cfg(feature = "cli")]
+pub mod openapi;
 pub mod overlay;
 mod registry;
 

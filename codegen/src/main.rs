@@ -1,4 +1,4 @@
-//! `lever-codegen`: check, list, expand and diff the Lever spec.
+//! `lever-codegen`: check, list, expand, export (OpenAPI) and diff the Lever spec.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "lever-codegen",
     version,
-    about = "Check, list, expand and diff the Lever spec"
+    about = "Check, list, expand, export and diff the Lever spec"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +43,14 @@ enum Command {
     },
     /// Print the formatted generated source.
     Expand {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the resolved spec (with overlays) as an OpenAPI 3.1 document.
+    Openapi {
         #[command(flatten)]
         spec: SpecArgs,
         /// Write to this file instead of standard output.
@@ -86,6 +94,17 @@ fn main() -> ExitCode {
                     .map_err(|e| format!("cannot write {}: {e}", path.display())),
                 None => {
                     print!("{source}");
+                    Ok(())
+                }
+            }
+        }),
+        Command::Openapi { spec, out } => load(&spec).and_then(|spec| {
+            let document = lever_codegen::openapi::openapi_json(&spec);
+            match out {
+                Some(path) => std::fs::write(&path, document + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    println!("{document}");
                     Ok(())
                 }
             }
