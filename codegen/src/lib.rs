@@ -15,6 +15,8 @@ mod actions;
 pub mod cli;
 mod context;
 pub mod diff;
+#[cfg(feature = "cli")]
+pub mod drift;
 mod events;
 mod file_parts;
 mod models;

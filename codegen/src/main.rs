@@ -57,6 +57,17 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Check recorded Lever responses against the spec (exit 1 if any would fail to decode).
+    Drift {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// JSON files, each one call `{"method","path","status","response"}` or a list of them.
+        #[arg(required = true)]
+        recordings: Vec<PathBuf>,
+    },
     /// Show what changed in the generated API between two spec versions.
     Diff {
         /// The old spec file or folder.
@@ -109,6 +120,33 @@ fn main() -> ExitCode {
                 }
             }
         }),
+        Command::Drift {
+            spec,
+            json,
+            recordings,
+        } => load(&spec).and_then(|spec| {
+            let mut calls = Vec::new();
+            for path in &recordings {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let name = path.display().to_string();
+                calls.extend(
+                    lever_codegen::drift::parse_recording(&name, &text)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            let report = lever_codegen::drift::drift(&spec, &calls);
+            if json {
+                println!("{}", lever_codegen::drift::render_json(&report));
+            } else {
+                print!("{}", lever_codegen::drift::render(&report));
+            }
+            if report.has_failures() {
+                Err(String::new())
+            } else {
+                Ok(())
+            }
+        }),
         Command::Diff { old, new } => {
             let load_one = |p: &PathBuf| lever_spec::load(p, &[]).map_err(|e| e.to_string());
             load_one(&old).and_then(|old_spec| {
@@ -121,6 +159,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // An empty message: the command already printed why it failed (drift's report).
+        Err(message) if message.is_empty() => ExitCode::FAILURE,
         Err(message) => {
             eprint!("{message}");
             if !message.ends_with('\n') {
