@@ -45,6 +45,8 @@ pub mod error;
 pub mod oauth;
 mod pagination;
 mod rate_limit;
+#[cfg(feature = "record")]
+pub mod record;
 mod raw;
 mod retry;
 mod secret;
