@@ -14,9 +14,9 @@ pub(crate) fn parts(action: &Action) -> &[FilePartDef] {
 
 /// The builder field that holds the attached files, if the body declares any.
 pub(crate) fn field(action: &Action) -> Option<TokenStream> {
-    (!parts(action).is_empty()).then(|| {
-        quote!(file_parts: ::std::vec::Vec<(::std::string::String, ::lever_client::FilePart)>)
-    })
+    (!parts(action).is_empty()).then(
+        || quote!(file_parts: ::std::vec::Vec<(::std::string::String, ::lever_client::FilePart)>),
+    )
 }
 
 /// The builder field's initial value, if the body declares files.

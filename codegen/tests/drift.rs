@@ -46,7 +46,9 @@ fn matching_traffic_passes_and_unknown_fields_only_warn() {
     let (ok, stdout, stderr) = codegen(&["drift", arg(&file)]);
     assert!(ok, "warnings only exit 0:\n{stdout}{stderr}");
     assert!(
-        stdout.contains("warning: postings.get: data.brandNew: field not in the spec (in 1 call of 1)"),
+        stdout.contains(
+            "warning: postings.get: data.brandNew: field not in the spec (in 1 call of 1)"
+        ),
         "{stdout}"
     );
     assert!(
@@ -57,7 +59,10 @@ fn matching_traffic_passes_and_unknown_fields_only_warn() {
         stdout.contains("unmapped: GET /v1/not/a/route matches no action"),
         "{stdout}"
     );
-    assert!(stdout.contains("drift: 4 calls, 2 actions matched, 1 unmapped: 0 errors, 2 warnings"), "{stdout}");
+    assert!(
+        stdout.contains("drift: 4 calls, 2 actions matched, 1 unmapped: 0 errors, 2 warnings"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -143,5 +148,8 @@ fn a_recording_that_is_not_a_call_is_refused_with_its_name() {
     let file = recording("broken.json", &json!([{"method": "GET"}]));
     let (ok, _, stderr) = codegen(&["drift", arg(&file)]);
     assert!(!ok);
-    assert!(stderr.contains("broken.json: call 0: no `path` string"), "{stderr}");
+    assert!(
+        stderr.contains("broken.json: call 0: no `path` string"),
+        "{stderr}"
+    );
 }

@@ -95,7 +95,10 @@ fn operations_carry_title_docs_link_scopes_and_the_envelope() {
     assert!(get["externalDocs"]["url"]
         .as_str()
         .is_some_and(|u| u.starts_with("https://hire.lever.co/developer/documentation")));
-    assert_eq!(get["security"][0], json!({"oauth2": ["postings:read:admin"]}));
+    assert_eq!(
+        get["security"][0],
+        json!({"oauth2": ["postings:read:admin"]})
+    );
     assert_eq!(
         get["responses"]["200"]["content"]["application/json"]["schema"],
         json!({"type": "object", "required": ["data"], "properties": {"data": {"$ref": "#/components/schemas/Posting"}}})
@@ -111,7 +114,10 @@ fn operations_carry_title_docs_link_scopes_and_the_envelope() {
         .iter()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    assert!(names.contains(&"limit") && names.contains(&"offset"), "{names:?}");
+    assert!(
+        names.contains(&"limit") && names.contains(&"offset"),
+        "{names:?}"
+    );
 
     let create = &doc["paths"]["/opportunities"]["post"]["requestBody"]["content"];
     let form = &create["multipart/form-data"]["schema"]["allOf"][1]["properties"];
@@ -139,7 +145,11 @@ fn schemas_keep_absent_null_open_enums_and_expandables_apart() {
         manager["anyOf"][0]["oneOf"],
         json!([{"type": "string"}, {"$ref": "#/components/schemas/User"}])
     );
-    let required: Vec<&Value> = posting["required"].as_array().expect("required").iter().collect();
+    let required: Vec<&Value> = posting["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .collect();
     assert_eq!(required, vec![&json!("id")], "only `id` is always present");
     // A required, non-nullable field of a write body.
     let create = &schemas["CreatePosting"];

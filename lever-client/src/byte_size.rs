@@ -108,7 +108,13 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_count() {
-        for wire in [json!(-1), json!(1.5), json!("big"), json!(true), json!(null)] {
+        for wire in [
+            json!(-1),
+            json!(1.5),
+            json!("big"),
+            json!(true),
+            json!(null),
+        ] {
             assert!(
                 serde_json::from_value::<ByteSize>(wire.clone()).is_err(),
                 "{wire}"

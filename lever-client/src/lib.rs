@@ -40,14 +40,14 @@ mod auth;
 mod byte_size;
 mod client;
 mod config;
-mod form;
 pub mod error;
+mod form;
 pub mod oauth;
 mod pagination;
 mod rate_limit;
+mod raw;
 #[cfg(feature = "record")]
 pub mod record;
-mod raw;
 mod retry;
 mod secret;
 #[cfg(test)]

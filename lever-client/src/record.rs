@@ -42,7 +42,8 @@ impl Recorder {
                 Err(_) => return,
             }
         };
-        let call = json!({ "method": method, "path": path, "status": status, "response": response });
+        let call =
+            json!({ "method": method, "path": path, "status": status, "response": response });
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let slug: String = path
             .chars()
@@ -127,7 +128,10 @@ fn redact_string(s: &str, key: Option<&str>) -> String {
         "redacted@example.invalid".into()
     } else if s.starts_with("https://") || s.starts_with("http://") {
         "https://redacted.invalid/".into()
-    } else if digits >= 7 && s.bytes().all(|b| b.is_ascii_digit() || b" +-().".contains(&b)) {
+    } else if digits >= 7
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b" +-().".contains(&b))
+    {
         "+10000000000".into()
     } else {
         "redacted".into()

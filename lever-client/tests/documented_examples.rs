@@ -106,7 +106,10 @@ async fn eeo_responses_carry_the_answers() {
     let row = &page.data[0];
     assert_eq!(row.id.as_deref(), Some("r1"));
     assert_eq!(
-        row.application_id.as_ref().and_then(|a| a.as_ref()).map(|a| a.as_str()),
+        row.application_id
+            .as_ref()
+            .and_then(|a| a.as_ref())
+            .map(|a| a.as_str()),
         Some("a1")
     );
     assert_eq!(
@@ -367,11 +370,15 @@ async fn an_opportunity_with_a_resume_and_files_is_sent_as_multipart() {
         .create(CreateOpportunity {
             name: Some("Ada".into()),
             emails: Some(vec!["ada@example.com".into(), "ada@work.example".into()]),
-            archived: Some(lever_client::models::CreateOpportunityArchived::new("reason-1")),
+            archived: Some(lever_client::models::CreateOpportunityArchived::new(
+                "reason-1",
+            )),
             ..CreateOpportunity::default()
         })
         .resume_file(FilePart::new("first.pdf", b"%PDF old".to_vec()))
-        .resume_file(FilePart::new("cv.pdf", b"%PDF resume".to_vec()).content_type("application/pdf"))
+        .resume_file(
+            FilePart::new("cv.pdf", b"%PDF resume".to_vec()).content_type("application/pdf"),
+        )
         .files(FilePart::new("cover.txt", b"cover letter".to_vec()))
         .files(FilePart::new("portfolio.txt", b"portfolio".to_vec()))
         .parse(true)
@@ -383,16 +390,25 @@ async fn an_opportunity_with_a_resume_and_files_is_sent_as_multipart() {
 
     let hit = &s.hits("/v1/opportunities")[0];
     let query = hit.query.clone().unwrap_or_default();
-    assert!(query.contains("parse=true") && query.contains("perform_as=u1"), "{query}");
+    assert!(
+        query.contains("parse=true") && query.contains("perform_as=u1"),
+        "{query}"
+    );
     let content_type = hit.headers["content-type"].to_str().expect("ascii");
     assert!(content_type.starts_with("multipart/form-data; boundary="));
     let body = String::from_utf8_lossy(&hit.body);
     let part = |name: &str| format!("Content-Disposition: form-data; name=\"{name}\"");
-    assert!(body.contains(&format!("{}\r\n\r\nAda\r\n", part("name"))), "{body}");
+    assert!(
+        body.contains(&format!("{}\r\n\r\nAda\r\n", part("name"))),
+        "{body}"
+    );
     assert_eq!(body.matches(&part("emails[]")).count(), 2, "{body}");
     assert!(body.contains(&part("archived[reason]")), "{body}");
     assert!(body.contains(&format!("{}; filename=\"cv.pdf\"", part("resumeFile"))));
-    assert!(!body.contains("first.pdf"), "a second resume replaces the first");
+    assert!(
+        !body.contains("first.pdf"),
+        "a second resume replaces the first"
+    );
     assert_eq!(body.matches(&part("files[]")).count(), 2, "{body}");
     assert!(body.contains("%PDF resume") && body.contains("portfolio"));
 }

@@ -89,7 +89,10 @@ async fn responses_are_recorded_in_the_drift_format_and_redacted() {
     assert_eq!(call["status"], 200);
 
     for value in PERSONAL {
-        assert!(!text.contains(value), "`{value}` survived redaction:\n{text}");
+        assert!(
+            !text.contains(value),
+            "`{value}` survived redaction:\n{text}"
+        );
     }
     let data = &call["response"]["data"];
     // Kept: IDs, enum values, timestamps, keys, booleans and nulls.

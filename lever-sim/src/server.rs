@@ -180,17 +180,15 @@ async fn answer(
         return oauth::token(shared, &bytes);
     }
     match (path.strip_prefix("/v1"), auth) {
-        (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => {
-            api::handle(
-                shared,
-                auth.clone(),
-                method.as_str(),
-                rest,
-                query,
-                content_type.as_deref(),
-                &bytes,
-            )
-        }
+        (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => api::handle(
+            shared,
+            auth.clone(),
+            method.as_str(),
+            rest,
+            query,
+            content_type.as_deref(),
+            &bytes,
+        ),
         _ => ApiError::not_found(format!("Unknown route: {method} {path}")).into_response(),
     }
 }

@@ -68,8 +68,12 @@ pub fn parse_recording(file: &str, text: &str) -> Result<Vec<RecordedCall>, Reco
                 file: file.to_string(),
                 reason: format!("call {i}: {reason}"),
             };
-            let method = item["method"].as_str().ok_or_else(|| bad("no `method` string"))?;
-            let path = item["path"].as_str().ok_or_else(|| bad("no `path` string"))?;
+            let method = item["method"]
+                .as_str()
+                .ok_or_else(|| bad("no `method` string"))?;
+            let path = item["path"]
+                .as_str()
+                .ok_or_else(|| bad("no `path` string"))?;
             let status = item["status"]
                 .as_u64()
                 .and_then(|s| u16::try_from(s).ok())
@@ -201,7 +205,9 @@ pub fn drift(spec: &Spec, calls: &[RecordedCall]) -> DriftReport {
     };
     for call in calls {
         let Some(action) = find_action(spec, &call.method, &call.path) else {
-            report.unmapped.push(format!("{} {}", call.method, call.path));
+            report
+                .unmapped
+                .push(format!("{} {}", call.method, call.path));
             continue;
         };
         let entry = report.actions.entry(action.full_name()).or_default();
@@ -317,4 +323,3 @@ fn kind_name(finding: &Finding) -> &'static str {
         Finding::EnvelopeMismatch { .. } => "envelope_mismatch",
     }
 }
-

@@ -149,7 +149,9 @@ impl Walker<'_> {
             return;
         };
         match &def.kind {
-            TypeKind::Id if !value.is_string() => self.mismatch(path, format!("{name} (an ID string)"), value),
+            TypeKind::Id if !value.is_string() => {
+                self.mismatch(path, format!("{name} (an ID string)"), value)
+            }
             TypeKind::Id => {}
             TypeKind::Enum(values) => match value.as_str() {
                 Some(s) if values.values.iter().any(|v| v.value == s) => {}

@@ -27,10 +27,14 @@ pub(crate) fn type_schema(ty: &TypeRef) -> Value {
             "anyOf": [{ "type": "integer", "minimum": 0 }, { "type": "string", "pattern": "^[0-9]+$" }],
         }),
         TypeRef::Json => json!({}),
-        TypeRef::File => json!({ "type": "string", "contentMediaType": "application/octet-stream" }),
+        TypeRef::File => {
+            json!({ "type": "string", "contentMediaType": "application/octet-stream" })
+        }
         TypeRef::Named(name) => reference(name),
         TypeRef::List(inner) => json!({ "type": "array", "items": type_schema(inner) }),
-        TypeRef::Map(inner) => json!({ "type": "object", "additionalProperties": type_schema(inner) }),
+        TypeRef::Map(inner) => {
+            json!({ "type": "object", "additionalProperties": type_schema(inner) })
+        }
         TypeRef::Expandable(name) => json!({
             "description": "An ID, or the object when `expand` names this field.",
             "oneOf": [{ "type": "string" }, reference(name)],
