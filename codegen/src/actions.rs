@@ -200,6 +200,7 @@ pub(crate) fn accessor_method(
         let id = snake_ident(&param.name);
         inits.push(quote!(#id: ::std::default::Default::default()));
     }
+    inits.extend(crate::file_parts::init(action));
     if action.perform_as != PerformAs::None {
         inits.push(quote!(perform_as: ::std::option::Option::None));
     }
@@ -273,6 +274,8 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
             });
         }
     }
+    fields.extend(crate::file_parts::field(action));
+    setters.extend(crate::file_parts::setters(action));
     let user_id = perform_as_type(cx);
     if action.perform_as != PerformAs::None {
         fields.push(quote!(perform_as: ::std::option::Option<#user_id>));
@@ -388,6 +391,9 @@ fn builder_field_names(action: &Action) -> Vec<String> {
     for param in optional_query(action) {
         names.push(lever_spec::naming::field_name(&param.name));
     }
+    if crate::file_parts::field(action).is_some() {
+        names.push("file_parts".into());
+    }
     if action.perform_as != PerformAs::None {
         names.push("perform_as".into());
     }
@@ -498,6 +504,11 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
                 ::std::clone::Clone::clone(&self.body)
             )),
             false,
+        ),
+        Some(body) if !body.files.is_empty() => (
+            quote!(::std::result::Result<::lever_client::__private::ApiRequest, ::lever_client::Error>),
+            crate::file_parts::body_expr(),
+            true,
         ),
         Some(_) => (
             quote!(::std::result::Result<::lever_client::ApiRequest, ::lever_client::Error>),

@@ -47,6 +47,7 @@ impl<'a> Context<'a> {
             TypeRef::Number => quote!(f64),
             TypeRef::Boolean => quote!(bool),
             TypeRef::Timestamp => quote!(::lever_client::Timestamp),
+            TypeRef::ByteSize => quote!(::lever_client::ByteSize),
             TypeRef::Json => quote!(::lever_client::__private::serde_json::Value),
             TypeRef::File => quote!(::lever_client::FilePart),
             TypeRef::Named(name) => self.named(name, from),

@@ -176,6 +176,7 @@ fn strict_type(cx: &Context<'_>, ty: &lever_spec::TypeRef, visiting: &mut Vec<St
         | TypeRef::Number
         | TypeRef::Boolean
         | TypeRef::Timestamp
+        | TypeRef::ByteSize
         | TypeRef::Json => true,
         TypeRef::File | TypeRef::Expandable(_) => false,
         TypeRef::List(inner) | TypeRef::Map(inner) => strict_type(cx, inner, visiting),

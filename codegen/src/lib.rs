@@ -15,9 +15,14 @@ mod actions;
 pub mod cli;
 mod context;
 pub mod diff;
+#[cfg(feature = "cli")]
+pub mod drift;
 mod events;
+mod file_parts;
 mod models;
 mod names;
+#[cfg(feature = "cli")]
+pub mod openapi;
 pub mod overlay;
 mod registry;
 pub mod select;
@@ -213,6 +218,17 @@ fn spec_info(spec: &Spec) -> TokenStream {
     let rps = api.rate_limit.requests_per_second;
     let burst = api.rate_limit.burst;
     let max_limit = api.pagination.max_limit;
+    let mut enum_values: Vec<&str> = spec
+        .types
+        .values()
+        .filter_map(|def| match &def.kind {
+            lever_spec::TypeKind::Enum(e) => Some(e.values.iter().map(|v| v.value.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    enum_values.sort_unstable();
+    enum_values.dedup();
     quote! {
         /// API-wide facts from the spec's `api` section.
         pub mod spec_info {
@@ -240,6 +256,8 @@ fn spec_info(spec: &Spec) -> TokenStream {
             pub const RATE_LIMIT_BURST: u32 = #burst;
             /// Largest page size.
             pub const MAX_PAGE_SIZE: u32 = #max_limit;
+            /// Every enum value of the spec, sorted (recordings keep these unredacted).
+            pub const ENUM_VALUES: &[&str] = &[#(#enum_values),*];
         }
     }
 }

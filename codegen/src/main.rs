@@ -1,4 +1,4 @@
-//! `lever-codegen`: check, list, expand and diff the Lever spec.
+//! `lever-codegen`: check, list, expand, export (OpenAPI) and diff the Lever spec.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "lever-codegen",
     version,
-    about = "Check, list, expand and diff the Lever spec"
+    about = "Check, list, expand, export and diff the Lever spec"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -48,6 +48,25 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Print the resolved spec (with overlays) as an OpenAPI 3.1 document.
+    Openapi {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check recorded Lever responses against the spec (exit 1 if any would fail to decode).
+    Drift {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// JSON files, each one call `{"method","path","status","response"}` or a list of them.
+        #[arg(required = true)]
+        recordings: Vec<PathBuf>,
     },
     /// Show what changed in the generated API between two spec versions.
     Diff {
@@ -90,6 +109,44 @@ fn main() -> ExitCode {
                 }
             }
         }),
+        Command::Openapi { spec, out } => load(&spec).and_then(|spec| {
+            let document = lever_codegen::openapi::openapi_json(&spec);
+            match out {
+                Some(path) => std::fs::write(&path, document + "\n")
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    println!("{document}");
+                    Ok(())
+                }
+            }
+        }),
+        Command::Drift {
+            spec,
+            json,
+            recordings,
+        } => load(&spec).and_then(|spec| {
+            let mut calls = Vec::new();
+            for path in &recordings {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let name = path.display().to_string();
+                calls.extend(
+                    lever_codegen::drift::parse_recording(&name, &text)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            let report = lever_codegen::drift::drift(&spec, &calls);
+            if json {
+                println!("{}", lever_codegen::drift::render_json(&report));
+            } else {
+                print!("{}", lever_codegen::drift::render(&report));
+            }
+            if report.has_failures() {
+                Err(String::new())
+            } else {
+                Ok(())
+            }
+        }),
         Command::Diff { old, new } => {
             let load_one = |p: &PathBuf| lever_spec::load(p, &[]).map_err(|e| e.to_string());
             load_one(&old).and_then(|old_spec| {
@@ -102,6 +159,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // An empty message: the command already printed why it failed (drift's report).
+        Err(message) if message.is_empty() => ExitCode::FAILURE,
         Err(message) => {
             eprint!("{message}");
             if !message.ends_with('\n') {

@@ -25,6 +25,11 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
                     .join(", ")
             ));
         }
+        if t.experimental {
+            text.push_str(
+                "\n\n**Experimental**: it rests on behaviour Lever does not document, so its events may change.",
+            );
+        }
         if let Some(poll) = &t.poll {
             text.push_str(&format!(
                 "\n\nPolled through `{}.{}` ({} items).",
@@ -35,6 +40,11 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
         }
         doc_attrs(&text)
     });
+    let scopes = triggers.iter().map(|t| {
+        let list = trigger_scopes(cx, t);
+        quote!(&[#(#list),*])
+    });
+    let experimental: Vec<bool> = triggers.iter().map(|t| t.experimental).collect();
     let source_consts: Vec<_> = triggers
         .iter()
         .map(|t| crate::names::ident(&crate::names::source_const_name(&t.name)))
@@ -122,6 +132,21 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
                 }
             }
 
+            /// The OAuth scopes it needs: its poll action's, plus any the trigger declares
+            /// (e.g. `confidential:access:admin` for a poll that lists confidential items).
+            pub fn scopes(self) -> &'static [&'static str] {
+                match self {
+                    #(Trigger::#variants => #scopes,)*
+                }
+            }
+
+            /// Whether it rests on behaviour Lever does not document, so its events may change.
+            pub fn is_experimental(self) -> bool {
+                match self {
+                    #(Trigger::#variants => #experimental,)*
+                }
+            }
+
             /// Looks a trigger up by its snake_case name.
             pub fn from_name(name: &str) -> ::std::option::Option<Trigger> {
                 match name {
@@ -144,4 +169,21 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// A trigger's scopes: its poll action's, then the ones it declares, without repeats.
+fn trigger_scopes(cx: &Context<'_>, trigger: &TriggerDef) -> Vec<String> {
+    let from_poll = trigger
+        .poll
+        .as_ref()
+        .and_then(|poll| cx.spec.action(&poll.resource, &poll.action))
+        .map(|action| action.scopes.clone())
+        .unwrap_or_default();
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in from_poll.into_iter().chain(trigger.scopes.iter().cloned()) {
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    scopes
 }

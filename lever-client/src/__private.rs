@@ -9,6 +9,7 @@ use tracing::Instrument as _;
 
 pub use crate::api_request::{ApiRequest, RequestBody as Body};
 pub use crate::codegen_support::*;
+pub use crate::form::FormBody;
 
 use crate::client::Client;
 use crate::error::Error;

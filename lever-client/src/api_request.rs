@@ -5,6 +5,7 @@ use std::fmt;
 use http::Method;
 
 use crate::error::Error;
+use crate::form::FormBody;
 use crate::types::FilePart;
 
 /// One API call as a request builder describes it (its `to_request()`): what is sent, before
@@ -45,9 +46,20 @@ pub enum RequestBody {
     Json(Vec<u8>),
     /// A `multipart/form-data` upload with one part named `file`.
     File(FilePart),
+    /// A `multipart/form-data` body of text fields and named files.
+    Form(FormBody),
 }
 
 impl RequestBody {
+    /// A multipart body: `value`'s fields as form fields (Lever's `field[]` and
+    /// `parent[child]` spelling) plus `files`.
+    pub fn form<T: serde::Serialize + ?Sized>(
+        value: &T,
+        files: Vec<(String, FilePart)>,
+    ) -> Result<RequestBody, Error> {
+        FormBody::new(value, files).map(RequestBody::Form)
+    }
+
     /// Serialises `value` as a JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<RequestBody, Error> {
         serde_json::to_vec(value)
@@ -62,6 +74,7 @@ impl fmt::Debug for RequestBody {
             RequestBody::None => f.write_str("None"),
             RequestBody::Json(b) => write!(f, "Json({} bytes)", b.len()),
             RequestBody::File(file) => f.debug_tuple("File").field(file).finish(),
+            RequestBody::Form(form) => f.debug_tuple("Form").field(form).finish(),
         }
     }
 }

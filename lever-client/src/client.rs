@@ -53,6 +53,8 @@ struct Inner {
     /// A label for traces and metrics (e.g. your ID of the connected account).
     account: Option<String>,
     on_response: Option<ResponseHook>,
+    #[cfg(feature = "record")]
+    recorder: Option<crate::record::Recorder>,
 }
 
 type ResponseHook = Arc<dyn Fn(&RequestMetrics) + Send + Sync>;
@@ -135,6 +137,8 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     account: Option<String>,
     on_response: Option<ResponseHook>,
+    #[cfg(feature = "record")]
+    record_to: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -178,6 +182,8 @@ impl Default for ClientBuilder {
             http_client: None,
             account: None,
             on_response: None,
+            #[cfg(feature = "record")]
+            record_to: None,
         }
     }
 }
@@ -317,6 +323,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Writes each successful response into `dir` as a recording for `lever-codegen drift`
+    /// (`{"method", "path", "status", "response"}`), with personal data redacted: see
+    /// [`record`](crate::record) for what is kept. Feature `record`.
+    #[cfg(feature = "record")]
+    pub fn record_to(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.record_to = Some(dir.into());
+        self
+    }
+
     /// Where refreshed OAuth tokens are persisted (Lever rotates refresh tokens).
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
@@ -372,6 +387,8 @@ impl ClientBuilder {
                 per_request,
                 account: self.account,
                 on_response: self.on_response,
+                #[cfg(feature = "record")]
+                recorder: self.record_to.map(crate::record::Recorder::new),
             }),
         })
     }
@@ -483,6 +500,8 @@ impl Client {
         if let Some(account) = &self.inner.account {
             span.record("account", tracing::field::display(account));
         }
+        #[cfg(feature = "record")]
+        let url_path = url.path().to_owned();
         let start = std::time::Instant::now();
         let (result, attempts, status) = self
             .execute_in_span(method, url, body, deadline)
@@ -494,6 +513,15 @@ impl Client {
         }
         span.record("attempts", attempts);
         span.record("duration_ms", duration.as_millis() as u64);
+        #[cfg(feature = "record")]
+        if let (Some(recorder), Ok(success)) = (&self.inner.recorder, &result) {
+            recorder.record(
+                method.as_str(),
+                url_path.as_str(),
+                success.status.as_u16(),
+                &success.body,
+            );
+        }
         if let Some(hook) = &self.inner.on_response {
             hook(&RequestMetrics {
                 method: method.clone(),
@@ -567,6 +595,10 @@ impl Client {
                         .body(json.clone().unwrap_or_default());
                 }
                 Body::File(file) => match multipart(file) {
+                    Ok(form) => rb = rb.multipart(form),
+                    Err(e) => break Err(e),
+                },
+                Body::Form(form) => match form.to_multipart() {
                     Ok(form) => rb = rb.multipart(form),
                     Err(e) => break Err(e),
                 },
@@ -671,6 +703,11 @@ impl Client {
 }
 
 fn multipart(file: &crate::FilePart) -> Result<reqwest::multipart::Form, Error> {
+    Ok(reqwest::multipart::Form::new().part("file", file_part(file)?))
+}
+
+/// One file as a multipart part, with its name and content type.
+pub(crate) fn file_part(file: &crate::FilePart) -> Result<reqwest::multipart::Part, Error> {
     let len = file.bytes.len() as u64;
     let mut part = reqwest::multipart::Part::stream_with_length(file.bytes.clone(), len)
         .file_name(file.file_name.clone());
@@ -679,7 +716,7 @@ fn multipart(file: &crate::FilePart) -> Result<reqwest::multipart::Form, Error> 
             .mime_str(ct)
             .map_err(|_| Error::InvalidInput(format!("invalid content type {ct:?}")))?;
     }
-    Ok(reqwest::multipart::Form::new().part("file", part))
+    Ok(part)
 }
 
 #[cfg(test)]

@@ -38,13 +38,17 @@ extern crate self as lever_client;
 
 mod api_request;
 mod auth;
+mod byte_size;
 mod client;
 mod config;
 pub mod error;
+mod form;
 pub mod oauth;
 mod pagination;
 mod rate_limit;
 mod raw;
+#[cfg(feature = "record")]
+pub mod record;
 mod retry;
 mod secret;
 #[cfg(test)]
@@ -55,6 +59,8 @@ mod types;
 pub mod __private;
 
 pub use api_request::{ApiRequest, RequestBody};
+pub use byte_size::ByteSize;
+pub use form::FormBody;
 pub use client::{Client, ClientBuilder, RequestMetrics};
 pub use config::{Environment, RateLimit, RetryPolicy};
 pub use error::{Error, TransportError, TransportKind};

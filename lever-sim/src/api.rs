@@ -49,6 +49,7 @@ pub(crate) fn handle(
     method: &str,
     path: &str,
     raw_query: Option<&str>,
+    content_type: Option<&str>,
     body: &[u8],
 ) -> Response {
     let q = Query::parse(raw_query);
@@ -56,7 +57,7 @@ pub(crate) fn handle(
         Ok(account) => account,
         Err(e) => return e.into_response(),
     };
-    match run(shared, &account, method, path, &q, body) {
+    match run(shared, &account, method, path, &q, (content_type, body)) {
         Ok((reply, events)) => {
             webhooks::dispatch(shared, &account, events);
             reply.into_response()
@@ -71,7 +72,7 @@ fn run(
     method: &str,
     path: &str,
     q: &Query,
-    body: &[u8],
+    (content_type, body): (Option<&str>, &[u8]),
 ) -> Result<(Reply, Vec<PendingEvent>), ApiError> {
     shared.rate_check(account)?;
     let matched = routes::find(&shared.routes, method, path)
@@ -82,7 +83,7 @@ fn run(
             return Err(ApiError::bad_request(format!("{} is required", p.name)));
         }
     }
-    let body = parse_body(shared, route, body)?;
+    let body = parse_body(shared, route, content_type, body)?;
     let now = shared.clock.now_ms();
     let mut store = lock(&account.store);
     let perform_as = check_perform_as(route, q, &store)?;
@@ -101,13 +102,33 @@ fn run(
     Ok((reply, cx.events))
 }
 
-fn parse_body(shared: &Shared, route: &Route, raw: &[u8]) -> Result<Obj, ApiError> {
+fn parse_body(
+    shared: &Shared,
+    route: &Route,
+    content_type: Option<&str>,
+    raw: &[u8],
+) -> Result<Obj, ApiError> {
     let declared = route.action.body.as_ref();
     if declared.is_some_and(|b| b.format == BodyFormat::Multipart) {
         return Ok(serde_json::from_slice(raw).unwrap_or_default());
     }
+    // A JSON body that declares files may come as a form instead (create-opportunity).
+    let takes_files = declared.is_some_and(|b| !b.files.is_empty());
     let text = String::from_utf8_lossy(raw);
-    let obj = if text.trim().is_empty() {
+    let obj = if takes_files && crate::form::is_form(content_type) {
+        let form = crate::form::parse(content_type.unwrap_or_default(), raw)?;
+        let declared_files: Vec<String> = declared
+            .iter()
+            .flat_map(|b| &b.files)
+            .map(|f| f.wire_name())
+            .collect();
+        if let Some(unknown) = form.files.iter().find(|f| !declared_files.contains(f)) {
+            return Err(ApiError::bad_request(format!(
+                "Unexpected file field `{unknown}`"
+            )));
+        }
+        form.fields
+    } else if text.trim().is_empty() {
         Map::new()
     } else {
         match serde_json::from_str::<Value>(&text) {

@@ -10,7 +10,7 @@ use crate::util::SimRng;
 pub(crate) fn sample(spec: &Spec, ty: &TypeRef, rng: &mut SimRng, now: i64, depth: u32) -> Value {
     match ty {
         TypeRef::String => json!(""),
-        TypeRef::Integer => json!(0),
+        TypeRef::Integer | TypeRef::ByteSize => json!(0),
         TypeRef::Number => json!(0.0),
         TypeRef::Boolean => json!(false),
         TypeRef::Timestamp => json!(now),

@@ -184,6 +184,11 @@ async fn answer(
         }
         return (authorize::authorize(shared, query), Vec::new());
     }
+    let content_type = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let bytes = match axum::body::to_bytes(Body::new(req.into_body()), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -199,9 +204,15 @@ async fn answer(
         }
     } else {
         match (path.strip_prefix("/v1"), auth) {
-            (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => {
-                api::handle(shared, auth.clone(), method.as_str(), rest, query, &bytes)
-            }
+            (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => api::handle(
+                shared,
+                auth.clone(),
+                method.as_str(),
+                rest,
+                query,
+                content_type.as_deref(),
+                &bytes,
+            ),
             _ => ApiError::not_found(format!("Unknown route: {method} {path}")).into_response(),
         }
     };

@@ -115,6 +115,15 @@ pub(crate) struct ParamAst {
 pub(crate) struct BodyAst {
     pub ty: Spanned<String>,
     pub format: Option<Spanned<String>>,
+    pub files: Vec<FilePartAst>,
+}
+
+/// A file that a JSON body may carry, which turns the request into `multipart/form-data`.
+#[derive(Debug, Clone)]
+pub(crate) struct FilePartAst {
+    pub name: Spanned<String>,
+    pub doc: Option<String>,
+    pub repeated: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +155,8 @@ pub(crate) struct TriggerAst {
     pub description: Option<String>,
     pub webhook: Vec<Spanned<String>>,
     pub poll: Option<PollAst>,
+    pub scopes: Vec<Spanned<String>>,
+    pub experimental: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -619,26 +630,52 @@ fn decode_body(node: &Node, path: &str, sink: &mut Sink) -> Option<BodyAst> {
         return Some(BodyAst {
             ty: spanned_str(text, node, path),
             format: None,
+            files: Vec::new(),
         });
     }
     let map = Map::new(node, path, sink)?;
     let mut ty = None;
     let mut format = None;
-    for (key, value) in map.entries(&["type", "format"], sink) {
+    let mut files = Vec::new();
+    for (key, value) in map.entries(&["type", "format", "files"], sink) {
         let p = join(path, &key.name);
-        if key.name == "type" {
-            ty = spanned_string(value, &p, sink);
-        } else {
-            format = spanned_string(value, &p, sink);
+        match key.name.as_str() {
+            "type" => ty = spanned_string(value, &p, sink),
+            "format" => format = spanned_string(value, &p, sink),
+            _ => files = decode_file_parts(value, &p, sink),
         }
     }
     match ty {
-        Some(ty) => Some(BodyAst { ty, format }),
+        Some(ty) => Some(BodyAst { ty, format, files }),
         None => {
             sink.error(&node.location, path, "body has no `type`");
             None
         }
     }
+}
+
+fn decode_file_parts(node: &Node, path: &str, sink: &mut Sink) -> Vec<FilePartAst> {
+    let mut parts = Vec::new();
+    each_entry(node, path, sink, |name, node, sink| {
+        let p = name.path.clone();
+        let mut part = FilePartAst {
+            name,
+            doc: None,
+            repeated: false,
+        };
+        if let Some(map) = Map::new(node, &p, sink) {
+            for (key, value) in map.entries(&["doc", "repeated"], sink) {
+                let kp = join(&p, &key.name);
+                if key.name == "doc" {
+                    part.doc = string(value, &kp, sink);
+                } else {
+                    part.repeated = boolean(value, &kp, sink);
+                }
+            }
+        }
+        parts.push(part);
+    });
+    parts
 }
 
 fn decode_response(node: &Node, path: &str, sink: &mut Sink) -> Option<ResponseAst> {
@@ -713,13 +750,25 @@ fn decode_trigger(name: Spanned<String>, node: &Node, sink: &mut Sink) -> Option
         description: None,
         webhook: Vec::new(),
         poll: None,
+        scopes: Vec::new(),
+        experimental: false,
     };
-    for (key, value) in map.entries(&["title", "description", "webhook", "poll"], sink) {
+    let keys = [
+        "title",
+        "description",
+        "webhook",
+        "poll",
+        "scopes",
+        "experimental",
+    ];
+    for (key, value) in map.entries(&keys, sink) {
         let p = join(&path, &key.name);
         match key.name.as_str() {
             "title" => trigger.title = spanned_string(value, &p, sink),
             "description" => trigger.description = string(value, &p, sink),
             "webhook" => trigger.webhook = string_list(value, &p, sink),
+            "scopes" => trigger.scopes = string_list(value, &p, sink),
+            "experimental" => trigger.experimental = boolean(value, &p, sink),
             _ => trigger.poll = decode_poll(value, &p, sink),
         }
     }

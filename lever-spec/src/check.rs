@@ -11,6 +11,8 @@ use crate::model::*;
 use crate::naming;
 
 mod names;
+mod trigger_scopes;
+use trigger_scopes::check_trigger_scopes;
 
 use names::{check_ident, check_param_names, reserved, Namespace};
 
@@ -354,6 +356,7 @@ fn parse_nested_type(text: &str) -> Result<TypeRef, String> {
         "boolean" => TypeRef::Boolean,
         "timestamp" => TypeRef::Timestamp,
         "json" => TypeRef::Json,
+        "byte_size" => TypeRef::ByteSize,
         "file" => TypeRef::File,
         "" => return Err("empty type name".into()),
         name if name.contains(['>', ' ', ',']) => return Err(format!("`{name}` is not a type")),
@@ -368,6 +371,7 @@ const BUILTINS: &[&str] = &[
     "boolean",
     "timestamp",
     "json",
+    "byte_size",
     "file",
 ];
 
@@ -863,7 +867,24 @@ impl<'a> Resolver<'a> {
                     "write `body: { type: file, format: multipart }`",
                 );
             }
-            Some(Body { ty, format })
+            if !body.files.is_empty() && format != BodyFormat::Json {
+                sink.error_help(
+                    &body.ty.location,
+                    &body.ty.path,
+                    "`files` belongs on a JSON body (it switches the request to multipart when a file is attached)",
+                    "remove `format: multipart`, or remove `files`",
+                );
+            }
+            let files = body
+                .files
+                .iter()
+                .map(|part| FilePartDef {
+                    name: part.name.value.clone(),
+                    doc: part.doc.clone(),
+                    repeated: part.repeated,
+                })
+                .collect();
+            Some(Body { ty, format, files })
         });
         // Lever's DELETE /requisition_fields/{id}/options takes a body, so only GET is refused.
         if let (Some(Method::Get), Some(b)) = (method, &action.body) {
@@ -1218,6 +1239,7 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
             .poll
             .as_ref()
             .and_then(|p| resolve_poll(p, spec, sink));
+        check_trigger_scopes(trigger, poll.as_ref(), spec, sink);
         if trigger.webhook.is_empty() && trigger.poll.is_none() {
             sink.error_help(
                 &name.location,
@@ -1234,6 +1256,8 @@ fn resolve_triggers(doc: &Document, spec: &Spec, sink: &mut Sink) -> BTreeMap<St
                 description: trigger.description.clone().unwrap_or_default(),
                 webhook: trigger.webhook.iter().map(|e| e.value.clone()).collect(),
                 poll,
+                scopes: trigger.scopes.iter().map(|s| s.value.clone()).collect(),
+                experimental: trigger.experimental,
                 location: name.location.clone(),
             },
         );

@@ -187,6 +187,8 @@ pub enum TypeRef {
     Boolean,
     /// Milliseconds since the Unix epoch (lenient: number or numeric string).
     Timestamp,
+    /// A size in bytes (lenient: Lever's examples send a number or a numeric string).
+    ByteSize,
     /// Any JSON value.
     Json,
     /// An uploaded file (multipart bodies only).
@@ -209,6 +211,7 @@ impl std::fmt::Display for TypeRef {
             TypeRef::Number => f.write_str("number"),
             TypeRef::Boolean => f.write_str("boolean"),
             TypeRef::Timestamp => f.write_str("timestamp"),
+            TypeRef::ByteSize => f.write_str("byte_size"),
             TypeRef::Json => f.write_str("json"),
             TypeRef::File => f.write_str("file"),
             TypeRef::Named(name) => f.write_str(name),
@@ -341,6 +344,32 @@ pub struct Body {
     pub ty: TypeRef,
     /// How it is encoded.
     pub format: BodyFormat,
+    /// Files a JSON body may carry; when any is attached, the request is sent as
+    /// `multipart/form-data` with the body's fields as form fields (Lever's create-opportunity
+    /// with `resumeFile` and `files[]`).
+    pub files: Vec<FilePartDef>,
+}
+
+/// A named file part of a body (see [`Body::files`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilePartDef {
+    /// The part's name as declared (`resumeFile`); repeated parts go on the wire as `name[]`.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// Several files may be sent under this name.
+    pub repeated: bool,
+}
+
+impl FilePartDef {
+    /// The form field name on the wire: `files[]` for a repeated part, else the name.
+    pub fn wire_name(&self) -> String {
+        if self.repeated {
+            format!("{}[]", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 /// How a body is encoded.
@@ -391,6 +420,11 @@ pub struct TriggerDef {
     pub webhook: Vec<String>,
     /// A polling rule, where Lever sends no webhook (or as a fallback).
     pub poll: Option<PollRule>,
+    /// OAuth scopes it needs beyond its poll action's (e.g. `confidential:access:admin` when
+    /// the poll lists confidential items too).
+    pub scopes: Vec<String>,
+    /// Whether it rests on behaviour Lever does not document, so its events may change.
+    pub experimental: bool,
     /// Where it was declared.
     pub location: Location,
 }

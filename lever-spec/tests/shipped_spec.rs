@@ -172,3 +172,34 @@ fn every_action_has_a_title_docs_and_scopes() {
         );
     }
 }
+
+/// Lever's updates take partial bodies, so an update must not reuse a create body (and inherit
+/// its required fields). `users.update` is the one documented full replace (`name`, `email`
+/// and `accessRole` required), and it has its own body type too.
+#[test]
+fn no_update_action_reuses_a_create_body() {
+    let spec = spec();
+    let create_bodies: Vec<(String, String)> = spec
+        .resources
+        .values()
+        .flat_map(|r| r.actions.values())
+        .filter(|a| a.name.starts_with("create"))
+        .filter_map(|a| Some((a.full_name(), a.body.as_ref()?.ty.to_string())))
+        .collect();
+    let mut updates = 0;
+    for action in spec.resources.values().flat_map(|r| r.actions.values()) {
+        if !action.name.starts_with("update") {
+            continue;
+        }
+        let Some(body) = &action.body else { continue };
+        updates += 1;
+        let ty = body.ty.to_string();
+        if let Some((create, _)) = create_bodies.iter().find(|(_, t)| *t == ty) {
+            panic!(
+                "{} sends `{ty}`, the body of {create}: updates must not require create-only fields",
+                action.full_name()
+            );
+        }
+    }
+    assert!(updates >= 10, "only {updates} update actions found");
+}

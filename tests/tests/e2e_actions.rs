@@ -292,3 +292,34 @@ async fn ten_percent_faults_lose_nothing() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_opportunity_with_a_resume_is_created_through_multipart() {
+    let (sim, client) = start(no_rate_limit()).await;
+    let admin = sim.default_user_id().expect("seeded users");
+    let opportunity = client
+        .opportunities()
+        .create(CreateOpportunity {
+            name: Some("Grace Hopper".into()),
+            emails: Some(vec!["grace@example.com".into()]),
+            tags: Some(vec!["compilers".into(), "navy".into()]),
+            ..CreateOpportunity::default()
+        })
+        .resume_file(
+            lever_client::FilePart::new("cv.pdf", b"%PDF-1.4 cv".to_vec())
+                .content_type("application/pdf"),
+        )
+        .files(lever_client::FilePart::new("notes.txt", b"notes".to_vec()))
+        .parse(true)
+        .perform_as(admin.as_str())
+        .send()
+        .await
+        .expect("the simulator accepts a multipart create");
+    assert_eq!(opportunity.name.as_deref(), Some("Grace Hopper"));
+    assert_eq!(
+        opportunity.tags,
+        Some(vec!["compilers".to_string(), "navy".to_string()]),
+        "`tags[]` form fields become the list"
+    );
+    sim.shutdown().await;
+}

@@ -98,8 +98,11 @@ pub(super) fn check_param_names(action: &ActionAst, sink: &mut Sink) {
     let perform_as = action.perform_as.as_ref().map(|p| p.value.as_str());
     let mut own: Vec<&str> = vec!["client"];
     own.extend(naming::BUILDER_METHODS);
-    if action.body.is_some() {
+    if let Some(body) = &action.body {
         own.push("body");
+        if !body.files.is_empty() {
+            own.push("file_parts");
+        }
     }
     if perform_as.is_some() {
         own.push("perform_as");
@@ -138,5 +141,22 @@ pub(super) fn check_param_names(action: &ActionAst, sink: &mut Sink) {
             continue;
         }
         fields.claim(sink, &param.name, kind, rust);
+    }
+    for part in action.body.iter().flat_map(|b| &b.files) {
+        let rust = naming::field_name(&part.name.value);
+        if !check_ident(sink, &part.name, "file part", &rust) {
+            continue;
+        }
+        if own.contains(&rust.as_str()) {
+            reserved(
+                sink,
+                &part.name,
+                "file part",
+                &rust,
+                "a field or method of the action's request builder",
+            );
+            continue;
+        }
+        fields.claim(sink, &part.name, "file part", rust);
     }
 }
