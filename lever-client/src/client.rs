@@ -719,6 +719,42 @@ pub(crate) fn file_part(file: &crate::FilePart) -> Result<reqwest::multipart::Pa
     Ok(part)
 }
 
+/// The HTTP client (connection pool, TLS configuration) of every [`Client`] built with the
+/// same user agent and timeouts, shared: building one loads the platform's root certificates,
+/// which costs more than everything else in [`ClientBuilder::build`], and an application
+/// with a client per connected account then keeps one pool, not one per account. Requests
+/// carry their own credentials, so sharing the pool shares nothing else.
+fn shared_http_client(
+    user_agent: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, Error> {
+    type Settings = (String, Duration, Duration);
+    static SHARED: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<Settings, reqwest::Client>>,
+    > = std::sync::OnceLock::new();
+    let key = (user_agent, timeout, connect_timeout);
+    let mut shared = SHARED
+        .get_or_init(Default::default)
+        .lock()
+        // The map is only ever inserted into: a panic elsewhere cannot leave it inconsistent.
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(http) = shared.get(&key) {
+        return Ok(http.clone());
+    }
+    let mut default_headers = http::HeaderMap::new();
+    default_headers.insert(ACCEPT, http::HeaderValue::from_static("application/json"));
+    let http = reqwest::Client::builder()
+        .user_agent(key.0.clone())
+        .timeout(key.1)
+        .connect_timeout(key.2)
+        .default_headers(default_headers)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+    shared.insert(key, http.clone());
+    Ok(http)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -811,40 +847,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The HTTP client (connection pool, TLS configuration) of every [`Client`] built with the
-/// same user agent and timeouts, shared: building one loads the platform's root certificates,
-/// which costs more than everything else in [`ClientBuilder::build`], and an application
-/// with a client per connected account then keeps one pool, not one per account. Requests
-/// carry their own credentials, so sharing the pool shares nothing else.
-fn shared_http_client(
-    user_agent: String,
-    timeout: Duration,
-    connect_timeout: Duration,
-) -> Result<reqwest::Client, Error> {
-    type Settings = (String, Duration, Duration);
-    static SHARED: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<Settings, reqwest::Client>>,
-    > = std::sync::OnceLock::new();
-    let key = (user_agent, timeout, connect_timeout);
-    let mut shared = SHARED
-        .get_or_init(Default::default)
-        .lock()
-        // The map is only ever inserted into: a panic elsewhere cannot leave it inconsistent.
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(http) = shared.get(&key) {
-        return Ok(http.clone());
-    }
-    let mut default_headers = http::HeaderMap::new();
-    default_headers.insert(ACCEPT, http::HeaderValue::from_static("application/json"));
-    let http = reqwest::Client::builder()
-        .user_agent(key.0.clone())
-        .timeout(key.1)
-        .connect_timeout(key.2)
-        .default_headers(default_headers)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-    shared.insert(key, http.clone());
-    Ok(http)
 }

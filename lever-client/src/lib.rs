@@ -60,10 +60,10 @@ pub mod __private;
 
 pub use api_request::{ApiRequest, RequestBody};
 pub use byte_size::ByteSize;
-pub use form::FormBody;
 pub use client::{Client, ClientBuilder, RequestMetrics};
 pub use config::{Environment, RateLimit, RetryPolicy};
 pub use error::{Error, TransportError, TransportKind};
+pub use form::FormBody;
 pub use http::{Method, StatusCode};
 pub use oauth::{MemoryTokenStore, OAuthCredentials, Refresh, TokenPair, TokenStore};
 pub use pagination::{PaginationStop, DEFAULT_MAX_PAGES};

@@ -684,14 +684,8 @@ async fn clients_built_alike_share_one_connection_pool() {
             .unwrap()
     };
     let (first, second) = (build("key-a"), build("key-b"));
-    first
-        .send_data::<Value>(common::get("/x"))
-        .await
-        .unwrap();
-    second
-        .send_data::<Value>(common::get("/x"))
-        .await
-        .unwrap();
+    first.send_data::<Value>(common::get("/x")).await.unwrap();
+    second.send_data::<Value>(common::get("/x")).await.unwrap();
     assert_eq!(
         accepted.load(std::sync::atomic::Ordering::SeqCst),
         1,
