@@ -68,7 +68,7 @@ fn every_resource_has_a_feature_and_full_enables_exactly_them() {
 #[test]
 fn resource_features_enable_nothing_else_and_no_feature_is_a_stale_resource() {
     let resources = spec_resources();
-    let other_features = ["default", "full", "axum"];
+    let other_features = ["default", "full", "axum", "record"];
     for (name, enabled) in features() {
         if other_features.contains(&name.as_str()) {
             continue;
