@@ -18,7 +18,8 @@
 //!
 //! `POST /{account}` receives the deliveries of the webhooks that
 //! [`ConnectionsBuilder::webhooks`](crate::ConnectionsBuilder::webhooks) registered. It
-//! finds the account's signature tokens in the store, verifies the delivery (signature,
+//! finds the account's signature tokens in the store (kept in memory for the revalidation
+//! interval; a delivery they refuse is checked against the store once more), verifies the delivery (signature,
 //! Lever's replay window, body size) and stores it in the durable [`Inbox`], deduplicated by
 //! what Lever signs — across every process sharing the store. It answers `200` only once the
 //! delivery is committed (a copy of a stored delivery gets `200` once the first copy is
