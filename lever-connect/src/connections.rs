@@ -706,7 +706,7 @@ impl Connections {
                 .read()
                 .unwrap_or_else(|p| p.into_inner());
             if let Some(cached) = verifiers.get(account) {
-                if Self::coarse_now().duration_since(cached.checked) < self.inner.revalidate_after {
+                if self.still_fresh(cached.checked) {
                     return Ok(Some((Arc::clone(&cached.verifier), true)));
                 }
             }
@@ -772,6 +772,12 @@ impl Connections {
         coarsetime::Instant::now_without_cache_update()
     }
 
+    /// Whether a cache entry last checked against the store at `checked` may still be used
+    /// without reading the store again (the revalidation interval has not passed).
+    fn still_fresh(&self, checked: coarsetime::Instant) -> bool {
+        Self::coarse_now().duration_since(checked) < self.inner.revalidate_after
+    }
+
     fn forget_client(&self, account: &str) {
         self.inner
             .clients
@@ -792,10 +798,7 @@ impl Connections {
         let cached = {
             let clients = self.inner.clients.read().unwrap_or_else(|p| p.into_inner());
             match clients.get(account) {
-                Some(c)
-                    if Self::coarse_now().duration_since(c.checked)
-                        < self.inner.revalidate_after =>
-                {
+                Some(c) if self.still_fresh(c.checked) => {
                     return Ok(c.client.clone());
                 }
                 Some(c) => Some((c.client.clone(), c.connected_at)),
