@@ -300,6 +300,15 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
     if required_pa {
         fields.push(quote!(state: ::std::marker::PhantomData<S>));
     }
+    setters.push(quote! {
+        /// This call's overall deadline, retries and rate-limit waits included, instead of the
+        /// client's ([`ClientBuilder::deadline`](::lever_client::ClientBuilder::deadline));
+        /// `None` for no limit.
+        pub fn deadline(mut self, deadline: ::std::option::Option<::std::time::Duration>) -> Self {
+            self.client = self.client.with_deadline(deadline);
+            self
+        }
+    });
 
     let request = build_request(cx, action);
     // A bound on each method (not on an `impl` for `PerformAsSet` only) makes rustc report

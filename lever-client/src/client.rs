@@ -35,6 +35,9 @@ pub(crate) const DEFAULT_USER_AGENT: &str = concat!("lever-client/", env!("CARGO
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// This handle's overall deadline when it differs from the builder's
+    /// ([`Client::with_deadline`]); kept outside `inner` so the override shares everything else.
+    deadline_override: Option<Option<Duration>>,
 }
 
 struct Inner {
@@ -93,7 +96,7 @@ impl fmt::Debug for Client {
             .field("auth", &self.inner.auth)
             .field("rate_limit", &self.inner.rate_limit)
             .field("retry", &self.inner.retry)
-            .field("deadline", &self.inner.deadline)
+            .field("deadline", &self.deadline())
             .finish()
     }
 }
@@ -390,6 +393,7 @@ impl ClientBuilder {
                 #[cfg(feature = "record")]
                 recorder: self.record_to.map(crate::record::Recorder::new),
             }),
+            deadline_override: None,
         })
     }
 }
@@ -437,6 +441,30 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The overall deadline of each call made through this handle (`None`: no limit); see
+    /// [`ClientBuilder::deadline`].
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline_override.unwrap_or(self.inner.deadline)
+    }
+
+    /// This client with another overall deadline per call (`None`: no limit). The copy shares
+    /// the connection pool, rate limiter and token state; only calls made through it (or
+    /// through request builders made from it) get the new deadline.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: lever_client::Client) -> Result<(), lever_client::Error> {
+    /// use std::time::Duration;
+    /// let hurried = client.with_deadline(Some(Duration::from_secs(5)));
+    /// let page = hurried.request(lever_client::Method::GET, "/postings").send().await?;
+    /// # let _ = page; Ok(()) }
+    /// ```
+    pub fn with_deadline(&self, deadline: Option<Duration>) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            deadline_override: Some(deadline),
+        }
+    }
+
     /// A request to any Lever path (relative to the base URL, e.g. `/opportunities`), with the
     /// same auth, rate limit and retries as typed calls.
     pub fn request(&self, method: Method, path: impl AsRef<str>) -> RawRequest {
@@ -473,7 +501,7 @@ impl Client {
         path_template: &str,
         body: &Body,
     ) -> Result<Success, Error> {
-        self.execute_with_deadline(method, url, path_template, body, self.inner.deadline)
+        self.execute_with_deadline(method, url, path_template, body, self.deadline())
             .await
     }
 

@@ -131,3 +131,70 @@ async fn a_rate_limit_wait_longer_than_the_deadline_fails_without_sending() {
         "the second call was never sent"
     );
 }
+
+#[tokio::test]
+async fn a_typed_builder_deadline_overrides_the_clients_both_ways() {
+    let s = Scripted::new();
+    s.on(
+        "/v1/users",
+        vec![
+            Reply::json(503, json!({"code": "Unavailable", "message": "busy"}))
+                .header("retry-after", 1),
+            Reply::json(200, json!({"data": [], "hasNext": false})),
+        ],
+    );
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(s.start().await)
+        .no_rate_limit()
+        .retry(patient_retries())
+        .deadline(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+
+    // A longer deadline on the builder lets the retry one second later happen.
+    let page = client
+        .users()
+        .list()
+        .deadline(Some(Duration::from_secs(20)))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.data.is_empty());
+    assert_eq!(s.hits("/v1/users").len(), 2);
+    assert_eq!(client.deadline(), Some(Duration::from_millis(300)));
+}
+
+#[tokio::test]
+async fn a_shorter_deadline_on_a_builder_or_a_client_copy_bounds_typed_calls_and_streams() {
+    use futures::StreamExt as _;
+    let (base, accepted) = silent_server().await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(base)
+        .no_rate_limit()
+        .deadline(None)
+        .build()
+        .unwrap();
+    let e = client
+        .users()
+        .list()
+        .deadline(Some(Duration::from_millis(200)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Deadline { after } if after == Duration::from_millis(200)),
+        "{e:?}"
+    );
+
+    let hurried = client.with_deadline(Some(Duration::from_millis(150)));
+    assert_eq!(hurried.deadline(), Some(Duration::from_millis(150)));
+    assert_eq!(client.deadline(), None, "the original keeps its deadline");
+    let first = hurried.users().list().stream().next().await.unwrap();
+    assert!(
+        matches!(first, Err(Error::Deadline { after }) if after == Duration::from_millis(150)),
+        "{first:?}"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}

@@ -164,7 +164,8 @@ pub const CLIENT_METHODS: &[&str] = &[
 pub const ACCESSOR_METHODS: &[&str] = &["new", "client"];
 
 /// Methods every generated request builder has besides its parameter setters.
-pub const BUILDER_METHODS: &[&str] = &["send", "send_with_meta", "stream", "to_request"];
+pub const BUILDER_METHODS: &[&str] =
+    &["send", "send_with_meta", "stream", "to_request", "deadline"];
 
 /// Types every generated `resources` module holds besides resource accessors and builders.
 pub const RESOURCES_MODULE_TYPES: &[&str] = &["PerformAsMissing", "PerformAsSet"];

@@ -426,6 +426,7 @@ broken! {
     enum_value_self: "types:\n  Color:\n    enum: [red, self]\n";
     query_parameter_send: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { send: string }, response: Posting }\n";
     query_parameter_to_request: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { toRequest: string }, response: Posting }\n";
+    query_parameter_deadline: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { deadline: string }, response: Posting }\n";
     query_parameter_body_with_a_body: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, body: Posting, query: { body: string }, response: Posting }\n";
     query_parameter_state_with_perform_as: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, perform_as: required, query: { state: string }, response: Posting }\n";
     query_parameters_collide: "resources:\n  things:\n    actions:\n      list: { title: List, method: GET, path: /things, query: { createdAt: string, created_at: string }, response: Posting }\n";

@@ -30,6 +30,7 @@ const HOSTILE_NAMES: &[&str] = &[
     "send",
     "to_request",
     "stream",
+    "deadline",
     "request",
     "builder",
     "new",
