@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lever_spec::{Action, Spec};
+use lever_spec::{Action, PerformAs, Spec, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -95,7 +95,7 @@ pub fn overlay_tokens(base: &Spec, merged: &Spec, trait_name: &str) -> TokenStre
         ));
         quote!(pub use resources::#ext;)
     });
-    quote! {
+    let code = quote! {
         /// Types this overlay adds or extends.
         #[allow(clippy::too_many_arguments, clippy::large_enum_variant, dead_code)]
         pub mod models {
@@ -110,5 +110,85 @@ pub fn overlay_tokens(base: &Spec, merged: &Spec, trait_name: &str) -> TokenStre
 
         #accessors
         #(#reexports)*
+    };
+    let actions: Vec<&Action> = delta
+        .new_resources
+        .iter()
+        .flat_map(|r| merged.resources[r].actions.values())
+        .chain(
+            delta
+                .extended_resources
+                .iter()
+                .flat_map(|(r, names)| names.iter().filter_map(|a| merged.action(r, a))),
+        )
+        .collect();
+    // The types it extends first: their names say best what the overlay needs.
+    let extended = delta
+        .types
+        .iter()
+        .filter(|name| base.types.contains_key(*name))
+        .map(String::as_str);
+    let mut types: Vec<&str> = extended.collect();
+    types.extend(base_types_used(base, merged, &delta, &actions));
+    require_compiled_in(code, &types, delta.extended_resources.keys())
+}
+
+/// The types of the base spec that the overlay's code names (in the fields of the types it
+/// regenerates and in its actions): lever-client must have compiled them in.
+fn base_types_used<'a>(
+    base: &'a Spec,
+    merged: &'a Spec,
+    delta: &OverlayDelta,
+    actions: &[&'a Action],
+) -> BTreeSet<&'a str> {
+    let mut pending: Vec<&TypeRef> = crate::select::action_roots(actions.iter().copied());
+    for name in &delta.types {
+        if let Some(TypeKind::Object(object)) = merged.types.get(name).map(|t| &t.kind) {
+            pending.extend(object.fields.iter().map(|f| &f.ty));
+        }
     }
+    let mut used = BTreeSet::new();
+    if actions.iter().any(|a| a.perform_as != PerformAs::None) {
+        pending.push(&USER_ID);
+    }
+    while let Some(ty) = pending.pop() {
+        match ty {
+            TypeRef::Named(name) | TypeRef::Expandable(name) => {
+                if let Some((name, _)) = base.types.get_key_value(name) {
+                    if !delta.types.contains(name) {
+                        used.insert(name.as_str());
+                    }
+                }
+            }
+            TypeRef::List(inner) | TypeRef::Map(inner) => pending.push(inner),
+            _ => {}
+        }
+    }
+    used
+}
+
+/// `perform_as` takes the spec's user ID type.
+static USER_ID: std::sync::LazyLock<TypeRef> =
+    std::sync::LazyLock::new(|| TypeRef::Named("UserId".to_string()));
+
+/// Wraps `code` in lever-client's `__lever_resource!` / `__lever_type!` markers, one per
+/// resource and type it needs: with all of them compiled in it expands as is; otherwise the
+/// first missing one (resources, then `types` in order) is a single compile error naming the
+/// feature to enable, instead of one "cannot find type" per use.
+fn require_compiled_in<'a>(
+    code: TokenStream,
+    types: &[&str],
+    resources: impl Iterator<Item = &'a String>,
+) -> TokenStream {
+    let mut code = code;
+    for name in types.iter().rev() {
+        let key = crate::names::ident(name);
+        code = quote!(::lever_client::__lever_type! { #key, #code });
+    }
+    let resources: Vec<&String> = resources.collect();
+    for resource in resources.into_iter().rev() {
+        let key = crate::names::ident(resource);
+        code = quote!(::lever_client::__lever_resource! { #key, #code });
+    }
+    code
 }

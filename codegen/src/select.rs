@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lever_spec::{Response, Spec, TriggerDef, TypeKind, TypeRef};
+use lever_spec::{Action, Response, Spec, TriggerDef, TypeKind, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -60,15 +60,7 @@ pub fn select(spec: &Spec, enabled: &BTreeSet<String>) -> Spec {
         .map(|(name, trigger)| (name.clone(), trigger.clone()))
         .collect();
 
-    let mut roots: Vec<&TypeRef> = Vec::new();
-    for action in resources.values().flat_map(|r| r.actions.values()) {
-        roots.extend(action.path_params.iter().map(|p| &p.ty));
-        roots.extend(action.query.iter().map(|p| &p.ty));
-        roots.extend(action.body.iter().map(|b| &b.ty));
-        if let Response::Data(ty) | Response::Raw(ty) = &action.response {
-            roots.push(ty);
-        }
-    }
+    let mut roots = action_roots(resources.values().flat_map(|r| r.actions.values()));
     let event_data: Vec<TypeRef> = events
         .values()
         .map(|e| TypeRef::Named(e.data.clone()))
@@ -103,8 +95,22 @@ fn trigger_is_kept(
     poll_kept && trigger.webhook.iter().all(|e| events.contains_key(e))
 }
 
+/// The types an action names directly: its path and query parameters, body and response.
+pub(crate) fn action_roots<'a>(actions: impl Iterator<Item = &'a Action>) -> Vec<&'a TypeRef> {
+    let mut roots: Vec<&TypeRef> = Vec::new();
+    for action in actions {
+        roots.extend(action.path_params.iter().map(|p| &p.ty));
+        roots.extend(action.query.iter().map(|p| &p.ty));
+        roots.extend(action.body.iter().map(|b| &b.ty));
+        if let Response::Data(ty) | Response::Raw(ty) = &action.response {
+            roots.push(ty);
+        }
+    }
+    roots
+}
+
 /// The named types reached from `roots`, through object fields.
-fn reachable<'a>(spec: &'a Spec, roots: Vec<&'a TypeRef>) -> BTreeSet<&'a str> {
+fn reachable<'s: 'r, 'r>(spec: &'s Spec, roots: Vec<&'r TypeRef>) -> BTreeSet<&'s str> {
     let mut seen = BTreeSet::new();
     let mut pending = roots;
     while let Some(ty) = pending.pop() {
@@ -138,6 +144,44 @@ pub fn trigger_features<'a>(spec: &'a Spec, trigger: &'a TriggerDef) -> BTreeSet
     features
 }
 
+/// For each type that some resource's feature compiles in, those resources: the types their
+/// actions reach, and the types the data of webhook events about them reach.
+fn type_features(spec: &Spec) -> BTreeMap<&str, BTreeSet<&str>> {
+    let mut reached_by: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (name, resource) in &spec.resources {
+        let mut roots = action_roots(resource.actions.values());
+        let event_data: Vec<TypeRef> = spec
+            .events
+            .iter()
+            .filter(|(event, _)| event_resource(spec, event) == Some(name.as_str()))
+            .map(|(_, e)| TypeRef::Named(e.data.clone()))
+            .collect();
+        roots.extend(&event_data);
+        for ty in reachable(spec, roots) {
+            reached_by.entry(ty).or_default().insert(name.as_str());
+        }
+    }
+    reached_by
+}
+
+/// "enable the `a` feature", or, when any of several would do, which ones.
+fn enable_one_of_message(features: &[&str]) -> String {
+    match features {
+        [] => enable_message(&["full"]),
+        [one] => enable_message(&[one]),
+        [first, ..] => {
+            let list = features
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "enable one of the lever-client features that compile it in ({list}), e.g. lever-client = {{ features = [\"{first}\"] }}"
+            )
+        }
+    }
+}
+
 fn enable_message(features: &[&str]) -> String {
     let list = features
         .iter()
@@ -155,10 +199,11 @@ fn enable_message(features: &[&str]) -> String {
     )
 }
 
-/// Two `macro_rules!` markers used by the code `request!` and `#[trigger]` emit:
-/// `__lever_resource!(name, tokens)` and `__lever_trigger!(name, tokens)` expand to `tokens`
-/// when the resource (trigger) is in `selected`, and to a `compile_error!` naming the
-/// features to enable when it is only in `full`.
+/// Three `macro_rules!` markers used by the code `request!`, `#[trigger]` and `overlay!`
+/// emit: `__lever_resource!(name, tokens)`, `__lever_trigger!(name, tokens)` and
+/// `__lever_type!(Name, tokens)` expand to `tokens` when the resource (trigger, type) is in
+/// `selected`, and to a `compile_error!` naming the features to enable when it is only in
+/// `full`.
 pub(crate) fn feature_markers(full: &Spec, selected: &Spec) -> TokenStream {
     let resource_arms = full.resources.keys().map(|name| {
         let key = ident(name);
@@ -186,12 +231,37 @@ pub(crate) fn feature_markers(full: &Spec, selected: &Spec) -> TokenStream {
             quote!((#key, $($tokens:tt)*) => { ::core::compile_error! { #message } };)
         }
     });
+    let reached_by = type_features(full);
+    let type_arms = full.types.keys().map(|name| {
+        let key = ident(name);
+        if selected.types.contains_key(name) {
+            quote!((#key, $($tokens:tt)*) => { $($tokens)* };)
+        } else {
+            let features: Vec<&str> = reached_by
+                .get(name.as_str())
+                .map(|set| set.iter().copied().collect())
+                .unwrap_or_default();
+            let message = format!(
+                "the `{name}` type is not compiled in; {}",
+                enable_one_of_message(&features)
+            );
+            quote!((#key, $($tokens:tt)*) => { ::core::compile_error! { #message } };)
+        }
+    });
     quote! {
-        /// Expands its tokens when the named resource is compiled in (used by `request!`).
+        /// Expands its tokens when the named resource is compiled in (used by `request!` and
+        /// overlays that add actions to a resource).
         #[doc(hidden)]
         #[macro_export]
         macro_rules! __lever_resource {
             #(#resource_arms)*
+        }
+
+        /// Expands its tokens when the named type is compiled in (used by overlays).
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __lever_type {
+            #(#type_arms)*
         }
 
         /// Expands its tokens when the named trigger is compiled in (used by `#[trigger]`).
@@ -289,5 +359,48 @@ mod tests {
         ), "{markers}");
         assert!(!markers.contains("the `postings` resource is not compiled in"));
         assert!(!markers.contains("the `posting_created` trigger is not compiled in"));
+        assert!(
+            markers.contains(
+                "the `Opportunity` type is not compiled in; enable the `opportunities` feature"
+            ),
+            "{markers}"
+        );
+        assert!(!markers.contains("the `Posting` type is not compiled in"));
+    }
+
+    #[test]
+    fn a_type_is_reached_by_every_resource_whose_actions_or_events_use_it() {
+        let spec = shipped();
+        let reached_by = type_features(&spec);
+        assert_eq!(
+            reached_by["Opportunity"]
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec!["opportunities"]
+        );
+        // Applications are listed per opportunity and have their own resource.
+        assert!(reached_by["Application"].contains("applications"));
+        assert!(reached_by["Application"].contains("opportunities"));
+        // Whatever one resource's selection keeps, `type_features` says that resource reaches.
+        for name in spec.resources.keys() {
+            let one = select(&spec, &names(&[name]));
+            for ty in one.types.keys() {
+                let by = reached_by.get(ty.as_str());
+                let by_it = by.is_some_and(|set| set.contains(name.as_str()));
+                // Types of events about no resource are kept with any selection.
+                let always_kept = select(&spec, &names(&[])).types.contains_key(ty);
+                assert!(by_it || always_kept, "{ty} is kept with `{name}` alone");
+            }
+        }
+    }
+
+    #[test]
+    fn several_features_are_offered_as_alternatives() {
+        assert_eq!(
+            enable_one_of_message(&["applications", "opportunities"]),
+            "enable one of the lever-client features that compile it in (`applications`, `opportunities`), e.g. lever-client = { features = [\"applications\"] }"
+        );
+        assert!(enable_one_of_message(&[]).contains("`full`"));
     }
 }

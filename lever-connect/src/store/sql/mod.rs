@@ -4,22 +4,28 @@
 //! lock — PostgreSQL locks the row (`SELECT … FOR UPDATE`) for the length of the refresh;
 //! SQLite, whose only lock is the whole database, takes a lease in the row instead.
 
-use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use rand::Rng as _;
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row as _};
 
 use super::{
-    ConnectionKind, ConnectionRecord, ConnectionStatus, LockedUpdate, OAuthStateRecord,
-    StateLookup, Store, StoreError, WebhookRecord,
+    ConnectionRecord, LockedUpdate, OAuthStateRecord, StateLookup, Store, StoreError, WebhookRecord,
 };
 use crate::crypto::Sealed;
 use crate::time::now_ms;
+
+mod migrations;
+mod rows;
+
+use migrations::Embedded;
+use rows::{
+    bind_connection, connection_from_row, state_from_row, CONNECTION_COLUMNS, UPDATE_CONNECTION,
+};
 
 /// How long an SQLite refresh lease lasts: longer than a token request can take (the
 /// client's per-attempt timeout), so a live holder never loses it; a crashed holder's lease
@@ -130,127 +136,6 @@ impl SqlStore {
 }
 
 /// The migrations compiled into the crate, per engine.
-#[derive(Debug)]
-struct Embedded(Backend);
-
-impl<'s> MigrationSource<'s> for Embedded {
-    fn resolve(
-        self,
-    ) -> BoxFuture<'s, Result<Vec<Migration>, Box<dyn std::error::Error + Send + Sync>>> {
-        let files: &[(i64, &str, &str)] = match self.0 {
-            Backend::Sqlite => &[
-                (
-                    1,
-                    "connections",
-                    include_str!("../../migrations/sqlite/0001_connections.sql"),
-                ),
-                (
-                    2,
-                    "inbox",
-                    include_str!("../../migrations/sqlite/0002_inbox.sql"),
-                ),
-                (
-                    3,
-                    "leases",
-                    include_str!("../../migrations/sqlite/0003_leases.sql"),
-                ),
-            ],
-            Backend::Postgres => &[
-                (
-                    1,
-                    "connections",
-                    include_str!("../../migrations/postgres/0001_connections.sql"),
-                ),
-                (
-                    2,
-                    "inbox",
-                    include_str!("../../migrations/postgres/0002_inbox.sql"),
-                ),
-                (
-                    3,
-                    "leases",
-                    include_str!("../../migrations/postgres/0003_leases.sql"),
-                ),
-            ],
-        };
-        let migrations = files
-            .iter()
-            .map(|(version, description, sql)| {
-                Migration::new(
-                    *version,
-                    Cow::Borrowed(*description),
-                    MigrationType::Simple,
-                    Cow::Borrowed(*sql),
-                    false,
-                )
-            })
-            .collect();
-        Box::pin(async move { Ok(migrations) })
-    }
-}
-
-const CONNECTION_COLUMNS: &str = "account, kind, status, status_reason, status_changed_at, \
-     key_id, sealed_secret, expires_at, scopes, token_version, created_at, updated_at";
-
-fn connection_from_row(row: &AnyRow) -> Result<ConnectionRecord, StoreError> {
-    let kind: String = row.try_get("kind")?;
-    let status: String = row.try_get("status")?;
-    let key_id: Option<String> = row.try_get("key_id")?;
-    let sealed: Option<Vec<u8>> = row.try_get("sealed_secret")?;
-    Ok(ConnectionRecord {
-        account: row.try_get("account")?,
-        kind: ConnectionKind::parse(&kind).ok_or(StoreError::Corrupt { column: "kind" })?,
-        status: ConnectionStatus::parse(&status).ok_or(StoreError::Corrupt { column: "status" })?,
-        status_reason: row.try_get("status_reason")?,
-        status_changed_at: row.try_get("status_changed_at")?,
-        sealed: match (key_id, sealed) {
-            (Some(key_id), Some(bytes)) => Some(Sealed { key_id, bytes }),
-            _ => None,
-        },
-        expires_at: row.try_get("expires_at")?,
-        scopes: row.try_get("scopes")?,
-        token_version: row.try_get("token_version")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-fn state_from_row(row: &AnyRow) -> Result<OAuthStateRecord, StoreError> {
-    Ok(OAuthStateRecord {
-        account: row.try_get("account")?,
-        redirect_uri: row.try_get("redirect_uri")?,
-        scopes: row.try_get("scopes")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-    })
-}
-
-/// `UPDATE` of every mutable column of a connection, with the lock columns cleared; `$1` is
-/// the account. Used under a lock, so the record read is the record replaced.
-const UPDATE_CONNECTION: &str = "UPDATE lever_connections SET kind = $2, status = $3, \
-     status_reason = $4, status_changed_at = $5, key_id = $6, sealed_secret = $7, \
-     expires_at = $8, scopes = $9, token_version = $10, updated_at = $11, \
-     lock_owner = NULL, lock_until = NULL WHERE account = $1";
-
-fn bind_connection<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    r: &'q ConnectionRecord,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    query
-        .bind(&r.account)
-        .bind(r.kind.as_str())
-        .bind(r.status.as_str())
-        .bind(r.status_reason.as_deref())
-        .bind(r.status_changed_at)
-        .bind(r.sealed.as_ref().map(|s| s.key_id.as_str()))
-        .bind(r.sealed.as_ref().map(|s| s.bytes.clone()))
-        .bind(r.expires_at)
-        .bind(r.scopes.as_deref())
-        .bind(r.token_version)
-        .bind(r.updated_at)
-}
-
 impl SqlStore {
     async fn update_locked_postgres(
         &self,
