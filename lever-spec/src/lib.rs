@@ -19,12 +19,12 @@ mod check;
 mod diag;
 pub mod model;
 pub mod naming;
+mod path;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use check::path_shape;
 pub use diag::{Diagnostic, SpecError};
 pub use model::*;
 

@@ -1,0 +1,222 @@
+//! Merging documents: base files and overlays into one document, reporting redefinitions
+//! and extensions of what does not exist.
+
+use std::collections::HashMap;
+
+use crate::ast::{Document, ResourceAst, Spanned, TypeAst, TypeAstKind};
+use crate::diag::{did_you_mean, Sink};
+
+use super::Origin;
+
+/// Merges `doc` into `into`, reporting redefinitions and bad extensions.
+pub(crate) fn merge(into: &mut Document, doc: Document, origin: Origin, sink: &mut Sink) {
+    if let Some(api) = doc.api {
+        match (&into.api, origin) {
+            (None, Origin::Base) => into.api = Some(api),
+            (_, Origin::Overlay) => {
+                if let Some(location) = &api.location {
+                    sink.error_help(
+                        location,
+                        "api",
+                        "an overlay cannot change API-wide settings",
+                        "remove the `api` section from the overlay",
+                    );
+                }
+            }
+            (Some(_), Origin::Base) => {
+                if let Some(location) = &api.location {
+                    sink.error_help(
+                        location,
+                        "api",
+                        "`api` is defined in more than one file",
+                        "keep API-wide settings in one file (api.yaml)",
+                    );
+                }
+            }
+        }
+    }
+    for ty in doc.types {
+        merge_type(into, ty, sink);
+    }
+    for resource in doc.resources {
+        merge_resource(into, resource, sink);
+    }
+    for event in doc.events {
+        match into.index.events.get(&event.name.value) {
+            Some(&i) => redefined(sink, &event.name, "event", &into.events[i].name),
+            None => {
+                into.index
+                    .events
+                    .insert(event.name.value.clone(), into.events.len());
+                into.events.push(event);
+            }
+        }
+    }
+    for trigger in doc.triggers {
+        match into.index.triggers.get(&trigger.name.value) {
+            Some(&i) => redefined(sink, &trigger.name, "trigger", &into.triggers[i].name),
+            None => {
+                into.index
+                    .triggers
+                    .insert(trigger.name.value.clone(), into.triggers.len());
+                into.triggers.push(trigger);
+            }
+        }
+    }
+}
+
+fn redefined(sink: &mut Sink, name: &Spanned<String>, what: &str, first: &Spanned<String>) {
+    sink.error_help(
+        &name.location,
+        &name.path,
+        format!("{what} `{}` is defined twice", name.value),
+        format!(
+            "the first definition is at {}; to add to it, use `extend: true`",
+            first.location
+        ),
+    );
+}
+
+fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
+    let Some(existing) = into
+        .index
+        .types
+        .get(&ty.name.value)
+        .and_then(|&i| into.types.get_mut(i))
+    else {
+        if ty.extend {
+            let names: Vec<&str> = into.types.iter().map(|t| t.name.value.as_str()).collect();
+            let help = did_you_mean(&ty.name.value, names)
+                .unwrap_or_else(|| "remove `extend: true` to define a new type".into());
+            sink.unresolved(
+                &ty.name.location,
+                &ty.name.path,
+                format!(
+                    "`extend: true` on type `{}`, which does not exist",
+                    ty.name.value
+                ),
+                Some(help),
+            );
+        } else {
+            into.index
+                .types
+                .insert(ty.name.value.clone(), into.types.len());
+            into.types.push(ty);
+        }
+        return;
+    };
+    if !ty.extend {
+        let first = existing.name.clone();
+        redefined(sink, &ty.name, "type", &first);
+        return;
+    }
+    match (&mut existing.kind, ty.kind) {
+        (TypeAstKind::Object { fields, .. }, TypeAstKind::Object { fields: added, .. }) => {
+            for field in added {
+                if let Some(old) = fields.iter().find(|f| f.name.value == field.name.value) {
+                    let first = old.name.clone();
+                    sink.error_help(
+                        &field.name.location,
+                        &field.name.path,
+                        format!(
+                            "field `{}` already exists on `{}`",
+                            field.name.value, ty.name.value
+                        ),
+                        format!(
+                            "it is defined at {}; an overlay may only add fields",
+                            first.location
+                        ),
+                    );
+                } else {
+                    fields.push(field);
+                }
+            }
+        }
+        (TypeAstKind::Enum(values), TypeAstKind::Enum(added)) => {
+            for value in added {
+                if values.iter().any(|v| v.value.value == value.value.value) {
+                    sink.error(
+                        &value.location,
+                        &value.path,
+                        format!(
+                            "enum `{}` already has the value `{}`",
+                            ty.name.value, value.value.value
+                        ),
+                    );
+                } else {
+                    values.push(value);
+                }
+            }
+        }
+        (existing_kind, _) => {
+            let kind = match existing_kind {
+                TypeAstKind::Object { .. } => "an object: extend it with `fields`",
+                TypeAstKind::Enum(_) => "an enum: extend it with `enum`",
+                TypeAstKind::Id => "an ID, which cannot be extended",
+            };
+            sink.error_help(
+                &ty.name.location,
+                &ty.name.path,
+                format!(
+                    "cannot extend `{}` with a different kind of type",
+                    ty.name.value
+                ),
+                format!("`{}` is {kind}", ty.name.value),
+            );
+        }
+    }
+}
+
+fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
+    let Some(existing) = into
+        .index
+        .resources
+        .get(&resource.name.value)
+        .and_then(|&i| into.resources.get_mut(i))
+    else {
+        if resource.extend {
+            let names: Vec<&str> = into
+                .resources
+                .iter()
+                .map(|r| r.name.value.as_str())
+                .collect();
+            let help = did_you_mean(&resource.name.value, names)
+                .unwrap_or_else(|| "remove `extend: true` to define a new resource".into());
+            sink.unresolved(
+                &resource.name.location,
+                &resource.name.path,
+                format!(
+                    "`extend: true` on resource `{}`, which does not exist",
+                    resource.name.value
+                ),
+                Some(help),
+            );
+        } else {
+            into.index
+                .resources
+                .insert(resource.name.value.clone(), into.resources.len());
+            into.resources.push(resource);
+        }
+        return;
+    };
+    if !resource.extend {
+        let first = existing.name.clone();
+        redefined(sink, &resource.name, "resource", &first);
+        return;
+    }
+    let mut by_name: HashMap<String, usize> = existing
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.value.clone(), i))
+        .collect();
+    for action in resource.actions {
+        if let Some(&i) = by_name.get(&action.name.value) {
+            let first = existing.actions[i].name.clone();
+            redefined(sink, &action.name, "action", &first);
+        } else {
+            by_name.insert(action.name.value.clone(), existing.actions.len());
+            existing.actions.push(action);
+        }
+    }
+}
