@@ -1,24 +1,13 @@
 //! Resources and actions: one accessor struct per resource, one request builder per action.
 
-use lever_spec::{Action, BodyFormat, Param, PerformAs, Resource, Response, TypeRef};
+use lever_spec::{Action, BodyFormat, PerformAs, Resource, Response, TypeRef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::context::{takes_into, Context, From};
-use crate::names::{doc_attrs, ident, pascal_ident, snake_ident};
-
-/// The name of an action's request builder: `postings.get` → `PostingsGetRequest`.
-pub(crate) fn builder_name(action: &Action) -> proc_macro2::Ident {
-    ident(&lever_spec::naming::builder_type_name(
-        &action.resource,
-        &action.name,
-    ))
-}
-
-/// The name of a resource's accessor struct: `postings` → `Postings`.
-pub(crate) fn resource_struct(resource: &str) -> proc_macro2::Ident {
-    pascal_ident(resource)
-}
+use crate::names::{
+    action_method, doc_attrs, ident, request_builder, resource_accessor, snake_ident,
+};
 
 /// The request builders of these actions.
 pub(crate) fn builders(cx: &Context<'_>, actions: &[&Action]) -> TokenStream {
@@ -33,7 +22,7 @@ pub(crate) fn resource_extension(
     resource: &str,
     actions: &[&Action],
 ) -> TokenStream {
-    let accessor = resource_struct(resource);
+    let accessor = resource_accessor(resource);
     let methods: Vec<AccessorMethod> = actions
         .iter()
         .map(|a| accessor_method(cx, a, quote!(self.client())))
@@ -58,7 +47,7 @@ pub(crate) fn resource_extension(
 
 /// Everything inside the generated `resources` module for these actions, grouped by resource.
 pub(crate) fn resource_items(cx: &Context<'_>, resource: &str, actions: &[&Action]) -> TokenStream {
-    let accessor = resource_struct(resource);
+    let accessor = resource_accessor(resource);
     let doc = cx
         .spec
         .resources
@@ -139,14 +128,6 @@ fn arg_value(ty: &TypeRef, id: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-fn required_query(action: &Action) -> impl Iterator<Item = &Param> {
-    action.query.iter().filter(|p| p.required && !p.repeated)
-}
-
-fn optional_query(action: &Action) -> impl Iterator<Item = &Param> {
-    action.query.iter().filter(|p| !p.required || p.repeated)
-}
-
 fn perform_as_type(cx: &Context<'_>) -> TokenStream {
     if cx.spec.types.contains_key("UserId") {
         cx.named("UserId", From::Sibling)
@@ -179,12 +160,12 @@ pub(crate) fn accessor_method(
     action: &Action,
     client: TokenStream,
 ) -> AccessorMethod {
-    let method = snake_ident(&action.name);
-    let builder = builder_name(action);
+    let method = action_method(action);
+    let builder = request_builder(action);
     let doc = doc_attrs(&action_doc(action));
     let mut args = Vec::new();
     let mut inits = vec![quote!(client: ::std::clone::Clone::clone(#client))];
-    for param in action.path_params.iter().chain(required_query(action)) {
+    for param in action.path_params.iter().chain(action.argument_query()) {
         let id = snake_ident(&param.name);
         let ty = arg_type(cx, &param.ty);
         let value = arg_value(&param.ty, &id);
@@ -196,7 +177,7 @@ pub(crate) fn accessor_method(
         args.push(quote!(body: #ty));
         inits.push(quote!(body));
     }
-    for param in optional_query(action) {
+    for param in action.setter_query() {
         let id = snake_ident(&param.name);
         inits.push(quote!(#id: ::std::default::Default::default()));
     }
@@ -224,7 +205,7 @@ pub(crate) fn accessor_method(
 }
 
 fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
-    let name = builder_name(action);
+    let name = request_builder(action);
     let required_pa = action.perform_as == PerformAs::Required;
     let doc = doc_attrs(&format!(
         "Request builder for {}: {}.\n\nSet optional parameters with the chained setters, then await `.send()`.",
@@ -232,7 +213,7 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
         action.title
     ));
     let mut fields = vec![quote!(client: ::lever_client::Client)];
-    for param in action.path_params.iter().chain(required_query(action)) {
+    for param in action.path_params.iter().chain(action.argument_query()) {
         let id = snake_ident(&param.name);
         let ty = cx.rust_type(&param.ty, From::Sibling);
         fields.push(quote!(#id: #ty));
@@ -242,7 +223,7 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
         fields.push(quote!(body: #ty));
     }
     let mut setters = Vec::new();
-    for param in optional_query(action) {
+    for param in action.setter_query() {
         let id = snake_ident(&param.name);
         let ty = cx.rust_type(&param.ty, From::Sibling);
         let text = param
@@ -391,13 +372,13 @@ fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
 /// Field names of a builder, in declaration order (used to move fields between typestates).
 fn builder_field_names(action: &Action) -> Vec<String> {
     let mut names = vec!["client".to_string()];
-    for param in action.path_params.iter().chain(required_query(action)) {
+    for param in action.path_params.iter().chain(action.argument_query()) {
         names.push(lever_spec::naming::field_name(&param.name));
     }
     if action.body.is_some() {
         names.push("body".into());
     }
-    for param in optional_query(action) {
+    for param in action.setter_query() {
         names.push(lever_spec::naming::field_name(&param.name));
     }
     if crate::file_parts::field(action).is_some() {
@@ -415,32 +396,26 @@ fn builder_field_names(action: &Action) -> Vec<String> {
 
 /// `fn request(&self) -> ApiRequest` (or `Result<ApiRequest>` when a JSON body must be encoded).
 fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
-    // Path: literal pieces and encoded parameters.
-    let mut format_string = String::new();
-    let mut format_args = Vec::new();
-    let mut rest = action.path.as_str();
-    while let Some(start) = rest.find('{') {
-        format_string.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        let after = &rest[start + 1..];
-        let end = after.find('}').unwrap_or(after.len());
-        let param = &after[..end];
-        format_string.push_str("{}");
-        let id = snake_ident(param);
-        let ty = action
-            .path_params
-            .iter()
-            .find(|p| p.name == param)
-            .map(|p| p.ty.clone())
-            .unwrap_or(TypeRef::String);
-        let as_str = if cx.is_id(&ty) || ty == TypeRef::String {
-            quote!(::std::convert::AsRef::<str>::as_ref(&self.#id))
-        } else {
-            quote!(&::std::string::ToString::to_string(&self.#id))
-        };
-        format_args.push(quote!(::lever_client::__private::encode_path_segment(#as_str)));
-        rest = after.get(end + 1..).unwrap_or("");
-    }
-    format_string.push_str(rest);
+    // Path: the template's format string, with each parameter encoded as a segment.
+    let format_string = action.path_template.format_string();
+    let format_args: Vec<TokenStream> = action
+        .path_template
+        .params()
+        .map(|name| {
+            let id = snake_ident(name);
+            let ty = action
+                .path_params
+                .iter()
+                .find(|p| p.name == name)
+                .map_or(&TypeRef::String, |p| &p.ty);
+            let as_str = if cx.is_id(ty) || *ty == TypeRef::String {
+                quote!(::std::convert::AsRef::<str>::as_ref(&self.#id))
+            } else {
+                quote!(&::std::string::ToString::to_string(&self.#id))
+            };
+            quote!(::lever_client::__private::encode_path_segment(#as_str))
+        })
+        .collect();
     // Arguments go in `let`s: prettyplease leaves a macro's arguments on one line.
     let segment_names: Vec<_> = (0..format_args.len())
         .map(|i| format_ident!("segment_{}", i))
@@ -457,12 +432,12 @@ fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
     let method = format_ident!("{}", action.method.as_str());
 
     let mut pushes = Vec::new();
-    for param in required_query(action) {
+    for param in action.argument_query() {
         let id = snake_ident(&param.name);
         let wire = &param.name;
         pushes.push(quote!(query.push((#wire, ::std::string::ToString::to_string(&self.#id)));));
     }
-    for param in optional_query(action) {
+    for param in action.setter_query() {
         let id = snake_ident(&param.name);
         let wire = &param.name;
         if param.repeated {
@@ -676,7 +651,10 @@ pub(crate) fn client_accessors(resources: &[&Resource], mode: &crate::Accessors)
         })
         .collect();
     let methods: Vec<_> = resources.iter().map(|r| snake_ident(&r.name)).collect();
-    let accessors: Vec<_> = resources.iter().map(|r| resource_struct(&r.name)).collect();
+    let accessors: Vec<_> = resources
+        .iter()
+        .map(|r| resource_accessor(&r.name))
+        .collect();
     match mode {
         crate::Accessors::Inherent => quote! {
             impl ::lever_client::Client {

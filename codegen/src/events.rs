@@ -31,7 +31,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>, with_registry: bool) -> TokenStrea
             .triggers
             .values()
             .filter(|t| t.webhook.contains(&e.name))
-            .map(|t| crate::names::pascal_ident(&t.name));
+            .map(|t| crate::names::trigger_variant(&t.name));
         quote!(&[#(super::registry::Trigger::#triggers),*])
     });
     let triggers_method = with_registry.then(|| {

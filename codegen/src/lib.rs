@@ -20,7 +20,7 @@ pub mod drift;
 mod events;
 mod file_parts;
 mod models;
-mod names;
+pub mod names;
 #[cfg(feature = "cli")]
 pub mod openapi;
 pub mod overlay;

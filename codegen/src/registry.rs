@@ -5,11 +5,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::context::Context;
-use crate::names::{doc_attrs, pascal_ident};
+use crate::names::{doc_attrs, trigger_variant};
 
 pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
     let triggers: Vec<&TriggerDef> = cx.spec.triggers.values().collect();
-    let variants: Vec<_> = triggers.iter().map(|t| pascal_ident(&t.name)).collect();
+    let variants: Vec<_> = triggers.iter().map(|t| trigger_variant(&t.name)).collect();
     let names: Vec<&str> = triggers.iter().map(|t| t.name.as_str()).collect();
     let titles: Vec<&str> = triggers.iter().map(|t| t.title.as_str()).collect();
     let descriptions: Vec<&str> = triggers.iter().map(|t| t.description.as_str()).collect();

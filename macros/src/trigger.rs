@@ -2,7 +2,7 @@
 
 use lever_spec::{Response, Spec, TriggerDef, TypeRef};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{FnArg, ItemFn, LitStr, Type};
 
@@ -14,7 +14,7 @@ fn payload_type(spec: &Spec, trigger: &TriggerDef) -> Option<TokenStream> {
             let action = spec.action(&poll.resource, &poll.action)?;
             match &action.response {
                 Response::Data(TypeRef::Named(item)) => {
-                    let ident = format_ident!("{}", item);
+                    let ident = lever_codegen::names::model_type(item);
                     Some(quote!(::lever_client::models::#ident))
                 }
                 _ => None,
@@ -149,7 +149,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.iter().map(syn::Error::to_compile_error);
         return quote!(#(#errors)* #function);
     };
-    let variant = format_ident!("{}", lever_spec::naming::pascal(&trigger.name));
+    let variant = lever_codegen::names::trigger_variant(&trigger.name);
     let handler = &function.sig.ident;
     let vis = &function.vis;
     let payload = if is_trigger_event(&arg_ty) {
