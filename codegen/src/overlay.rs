@@ -124,7 +124,9 @@ pub const RUNTIME_CONTRACT: u32 = 1;
 /// The runtime's macro for [`RUNTIME_CONTRACT`], which overlay code is wrapped in: a runtime
 /// without it reports that one missing macro instead of an error per generated item.
 pub fn contract_macro() -> proc_macro2::Ident {
-    crate::names::ident(&format!("__lever_client_runtime_contract_{RUNTIME_CONTRACT}"))
+    crate::names::ident(&format!(
+        "__lever_client_runtime_contract_{RUNTIME_CONTRACT}"
+    ))
 }
 
 #[cfg(test)]
@@ -135,11 +137,9 @@ mod tests {
     fn overlay_code_is_wrapped_in_the_runtime_contract_macro() {
         let base = lever_spec::shipped().expect("the shipped spec");
         let overlay = b"types:\n  Posting:\n    extend: true\n    fields:\n      customScore: { type: integer, optional: true }\n";
-        let merged = lever_spec::shipped_with_overlays(vec![(
-            "overlay.yaml".into(),
-            overlay.to_vec(),
-        )])
-        .expect("the overlay is valid");
+        let merged =
+            lever_spec::shipped_with_overlays(vec![("overlay.yaml".into(), overlay.to_vec())])
+                .expect("the overlay is valid");
         let tokens: Vec<proc_macro2::TokenTree> = overlay_tokens(&base, &merged, "LeverExt")
             .into_iter()
             .collect();

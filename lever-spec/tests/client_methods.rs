@@ -60,7 +60,10 @@ fn client_methods_lists_every_inherent_method_of_the_client() {
         .iter()
         .map(|m| m.to_string())
         .collect();
-    assert!(found.contains("builder"), "the parser found the client: {found:?}");
+    assert!(
+        found.contains("builder"),
+        "the parser found the client: {found:?}"
+    );
     assert_eq!(
         listed, found,
         "naming::CLIENT_METHODS must equal lever_client::Client's inherent methods"
