@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod actions;
+mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod context;
@@ -26,6 +27,7 @@ pub mod openapi;
 pub mod overlay;
 mod registry;
 pub mod select;
+mod sending;
 
 use std::collections::BTreeMap;
 
