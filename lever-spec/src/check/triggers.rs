@@ -100,6 +100,45 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
     require(sink, &poll.cursor, "cursor");
     require(sink, &poll.emit, "emit");
     let action_ref = poll.action.as_ref()?;
+    let action = poll_action(action_ref, spec, sink)?;
+    let since = poll.since.as_ref()?;
+    check_query_params(
+        action,
+        &action_ref.value,
+        std::iter::once(since).chain(poll.query.iter().map(|(name, _)| name)),
+        sink,
+    );
+    let item = match &action.response {
+        Response::Data(TypeRef::Named(item)) => spec.object(item),
+        _ => None,
+    }?;
+    let cursor = poll.cursor.as_ref()?;
+    check_timestamp_field(item, &action_ref.value, cursor, sink);
+    if let Some(created) = &poll.created_field {
+        check_timestamp_field(item, &action_ref.value, created, sink);
+    }
+    let emit = poll_emit(poll, sink)?;
+    Some(PollRule {
+        resource: action.resource.clone(),
+        action: action.name.clone(),
+        since: since.value.clone(),
+        cursor: cursor.value.clone(),
+        created_field: poll.created_field.as_ref().map(|f| f.value.clone()),
+        emit,
+        fixed_query: poll
+            .query
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+/// The paginated list action a poll rule names as `resource.action`.
+fn poll_action<'s>(
+    action_ref: &Spanned<String>,
+    spec: &'s Spec,
+    sink: &mut Sink,
+) -> Option<&'s Action> {
     let Some((resource, action_name)) = action_ref.value.split_once('.') else {
         sink.error_help(
             &action_ref.location,
@@ -127,36 +166,37 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
         );
         return None;
     }
-    let since = poll.since.as_ref()?;
-    if action.query_param(&since.value).is_none() {
-        sink.error_maybe_help(
-            &since.location,
-            &since.path,
-            format!(
-                "`{}` has no query parameter `{}`",
-                action_ref.value, since.value
-            ),
-            did_you_mean(&since.value, action.query.iter().map(|p| p.name.as_str())),
-        );
-    }
-    for (name, _) in &poll.query {
+    Some(action)
+}
+
+/// Each of `names` (the checkpoint parameter, then the fixed ones) is a query parameter of
+/// the polled action.
+fn check_query_params<'n>(
+    action: &Action,
+    shown_as: &str,
+    names: impl Iterator<Item = &'n Spanned<String>>,
+    sink: &mut Sink,
+) {
+    for name in names {
         if action.query_param(&name.value).is_none() {
             sink.error_maybe_help(
                 &name.location,
                 &name.path,
-                format!(
-                    "`{}` has no query parameter `{}`",
-                    action_ref.value, name.value
-                ),
+                format!("`{shown_as}` has no query parameter `{}`", name.value),
                 did_you_mean(&name.value, action.query.iter().map(|p| p.name.as_str())),
             );
         }
     }
-    let item = match &action.response {
-        Response::Data(TypeRef::Named(item)) => spec.object(item),
-        _ => None,
-    }?;
-    let check_field = |sink: &mut Sink, field: &Spanned<String>| match item.field(&field.value) {
+}
+
+/// A field the poll reads from each item exists and is a timestamp.
+fn check_timestamp_field(
+    item: &ObjectType,
+    shown_as: &str,
+    field: &Spanned<String>,
+    sink: &mut Sink,
+) {
+    match item.field(&field.value) {
         Some(f) if f.ty == TypeRef::Timestamp => {}
         Some(f) => sink.error(
             &field.location,
@@ -166,18 +206,14 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
         None => sink.unresolved(
             &field.location,
             &field.path,
-            format!(
-                "the items of `{}` have no field `{}`",
-                action_ref.value, field.value
-            ),
+            format!("the items of `{shown_as}` have no field `{}`", field.value),
             did_you_mean(&field.value, item.fields.iter().map(|f| f.name.as_str())),
         ),
-    };
-    let cursor = poll.cursor.as_ref()?;
-    check_field(sink, cursor);
-    if let Some(created) = &poll.created_field {
-        check_field(sink, created);
     }
+}
+
+/// Which items fire the trigger; all but `all` need `created_field`.
+fn poll_emit(poll: &ast::PollAst, sink: &mut Sink) -> Option<PollEmit> {
     let emit_ref = poll.emit.as_ref()?;
     let emit = match emit_ref.value.as_str() {
         "created" => PollEmit::Created,
@@ -205,17 +241,5 @@ fn resolve_poll(poll: &ast::PollAst, spec: &Spec, sink: &mut Sink) -> Option<Pol
             "add `created_field: createdAt`",
         );
     }
-    Some(PollRule {
-        resource: resource.to_string(),
-        action: action_name.to_string(),
-        since: since.value.clone(),
-        cursor: cursor.value.clone(),
-        created_field: poll.created_field.as_ref().map(|f| f.value.clone()),
-        emit,
-        fixed_query: poll
-            .query
-            .iter()
-            .map(|(k, v)| (k.value.clone(), v.clone()))
-            .collect(),
-    })
+    Some(emit)
 }
