@@ -28,41 +28,7 @@ pub(super) fn decode_api(node: &Node, path: &str, sink: &mut Sink) -> ApiAst {
                     }
                 }
             }
-            "oauth" => {
-                if let Some(m) = Map::new(value, &path, sink) {
-                    for (k, v) in m.entries(&["production", "sandbox", "scopes"], sink) {
-                        let p = join(&path, &k.name);
-                        if k.name == "scopes" {
-                            api.oauth.scopes = string_list(v, &p, sink)
-                                .into_iter()
-                                .map(|s| s.value)
-                                .collect();
-                            continue;
-                        }
-                        let Some(env) = Map::new(v, &p, sink) else {
-                            continue;
-                        };
-                        for (ek, ev) in
-                            env.entries(&["authorize_url", "token_url", "audience"], sink)
-                        {
-                            let value = string(ev, &join(&p, &ek.name), sink).unwrap_or_default();
-                            let slot = match (k.name.as_str(), ek.name.as_str()) {
-                                ("production", "authorize_url") => {
-                                    &mut api.oauth.production_authorize_url
-                                }
-                                ("production", "token_url") => &mut api.oauth.production_token_url,
-                                ("production", _) => &mut api.oauth.production_audience,
-                                ("sandbox", "authorize_url") => {
-                                    &mut api.oauth.sandbox_authorize_url
-                                }
-                                ("sandbox", "token_url") => &mut api.oauth.sandbox_token_url,
-                                _ => &mut api.oauth.sandbox_audience,
-                            };
-                            *slot = value;
-                        }
-                    }
-                }
-            }
+            "oauth" => decode_oauth(value, &path, &mut api.oauth, sink),
             "rate_limit" => {
                 if let Some(m) = Map::new(value, &path, sink) {
                     for (k, v) in m.entries(&["requests_per_second", "burst"], sink) {
@@ -96,4 +62,35 @@ pub(super) fn decode_api(node: &Node, path: &str, sink: &mut Sink) -> ApiAst {
         }
     }
     api
+}
+
+/// `oauth`: per environment the authorize URL, token URL and audience, and the scopes.
+fn decode_oauth(value: &Node, path: &str, oauth: &mut crate::model::OAuth, sink: &mut Sink) {
+    if let Some(m) = Map::new(value, path, sink) {
+        for (k, v) in m.entries(&["production", "sandbox", "scopes"], sink) {
+            let p = join(path, &k.name);
+            if k.name == "scopes" {
+                oauth.scopes = string_list(v, &p, sink)
+                    .into_iter()
+                    .map(|s| s.value)
+                    .collect();
+                continue;
+            }
+            let Some(env) = Map::new(v, &p, sink) else {
+                continue;
+            };
+            for (ek, ev) in env.entries(&["authorize_url", "token_url", "audience"], sink) {
+                let value = string(ev, &join(&p, &ek.name), sink).unwrap_or_default();
+                let slot = match (k.name.as_str(), ek.name.as_str()) {
+                    ("production", "authorize_url") => &mut oauth.production_authorize_url,
+                    ("production", "token_url") => &mut oauth.production_token_url,
+                    ("production", _) => &mut oauth.production_audience,
+                    ("sandbox", "authorize_url") => &mut oauth.sandbox_authorize_url,
+                    ("sandbox", "token_url") => &mut oauth.sandbox_token_url,
+                    _ => &mut oauth.sandbox_audience,
+                };
+                *slot = value;
+            }
+        }
+    }
 }

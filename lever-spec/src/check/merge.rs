@@ -110,6 +110,12 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
         redefined(sink, &ty.name, "type", &first);
         return;
     }
+    extend_type(existing, ty, sink);
+}
+
+/// Adds an extension's fields or enum values to the type it extends (same kind only; nothing
+/// that exists may be redefined).
+fn extend_type(existing: &mut TypeAst, ty: TypeAst, sink: &mut Sink) {
     match (&mut existing.kind, ty.kind) {
         (TypeAstKind::Object { fields, .. }, TypeAstKind::Object { fields: added, .. }) => {
             for field in added {
