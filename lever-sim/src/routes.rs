@@ -66,48 +66,100 @@ fn type_name(t: &TypeRef) -> Option<String> {
 
 /// Builds the route table for every action of `spec`.
 pub(crate) fn compile(spec: &Spec) -> Vec<Route> {
-    let all: Vec<(&Action, Vec<Option<&str>>)> = spec
-        .actions()
-        .map(|(_, a)| (a, a.path_template.shape()))
-        .collect();
-    // The type a GET at a given path shape returns (used to find what other actions address).
-    let get_type = |wanted: &[Option<&str>]| -> Option<String> {
-        all.iter()
+    let table = Shapes {
+        spec,
+        all: spec
+            .actions()
+            .map(|(_, a)| (a, a.path_template.shape()))
+            .collect(),
+    };
+    table
+        .all
+        .iter()
+        .map(|(action, shape)| table.route(action, shape))
+        .collect()
+}
+
+/// Every action with its path shape (literals, `None` for parameters), to find what the
+/// actions at a given shape return.
+struct Shapes<'s> {
+    spec: &'s Spec,
+    all: Vec<(&'s Action, Vec<Option<&'s str>>)>,
+}
+
+impl Shapes<'_> {
+    /// The type a GET at `wanted` returns (used to find what other actions address).
+    fn get_type(&self, wanted: &[Option<&str>]) -> Option<String> {
+        self.all
+            .iter()
             .filter(|(a, s)| a.method == Method::Get && s.as_slice() == wanted)
             .find_map(|(a, _)| response_type(&a.response))
-    };
-    let has_get_at = |wanted: &[Option<&str>]| -> bool {
-        all.iter()
+    }
+
+    fn has_get_at(&self, wanted: &[Option<&str>]) -> bool {
+        self.all
+            .iter()
             .any(|(a, s)| a.method == Method::Get && s.as_slice() == wanted)
-    };
-    let has_list_at = |wanted: &[Option<&str>]| -> bool {
-        all.iter().any(|(a, s)| {
+    }
+
+    fn has_list_at(&self, wanted: &[Option<&str>]) -> bool {
+        self.all.iter().any(|(a, s)| {
             a.method == Method::Get
                 && s.as_slice() == wanted
                 && (a.paginated || is_list_response(&a.response))
         })
-    };
-    let resource_type = |resource: &str| -> Option<String> {
-        let r = spec.resources.get(resource)?;
+    }
+
+    /// The type a resource is about: its `get`'s, its `list`'s, or any action's.
+    fn resource_type(&self, resource: &str) -> Option<String> {
+        let r = self.spec.resources.get(resource)?;
         let pick = |name: &str| r.actions.get(name).and_then(|a| response_type(&a.response));
         pick("get")
             .or_else(|| pick("list"))
             .or_else(|| r.actions.values().find_map(|a| response_type(&a.response)))
-    };
+    }
 
-    let mut routes = Vec::new();
-    for (action, sh) in &all {
-        let segs = action.path_template.segments();
-        let last = segs.last();
+    fn route(&self, action: &Action, sh: &[Option<&str>]) -> Route {
+        let (kind, ty, id_param) = self.classify(action, sh);
+        let ty = ty.or_else(|| self.resource_type(&action.resource));
+        let parent_params = action
+            .path_template
+            .segments()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                PathSegment::Param(p) if Some(p) != id_param.as_ref() => {
+                    let key = self.get_type(&sh[..=i]).unwrap_or_else(|| p.clone());
+                    Some((p.clone(), crate::store::parent_key(&key)))
+                }
+                _ => None,
+            })
+            .collect();
+        Route {
+            action: action.clone(),
+            kind,
+            ty,
+            parent_params,
+            id_param,
+        }
+    }
+
+    /// What an action does, the type it reads or writes, and the parameter holding the
+    /// addressed object's ID.
+    fn classify(
+        &self,
+        action: &Action,
+        sh: &[Option<&str>],
+    ) -> (Kind, Option<String>, Option<String>) {
+        let last = action.path_template.segments().last();
         let last_is_param = matches!(last, Some(PathSegment::Param(_)));
-        let params: Vec<String> = action.path_template.params().map(str::to_string).collect();
+        let last_param = action.path_template.params().last().map(str::to_string);
+        let has_params = last_param.is_some();
         let resp_ty = response_type(&action.response);
-        let parent_shape: Vec<Option<&str>> = sh[..sh.len().saturating_sub(1)].to_vec();
-        let sh = sh.clone();
-        let mut with_id = sh.clone();
+        let parent_shape = &sh[..sh.len().saturating_sub(1)];
+        let mut with_id = sh.to_vec();
         with_id.push(None);
-
-        let (kind, ty, id_param) = match action.method {
+        match action.method {
             Method::Get => {
                 if action.paginated {
                     let deleted = matches!(last, Some(PathSegment::Literal(l)) if l == "deleted");
@@ -116,31 +168,31 @@ pub(crate) fn compile(spec: &Spec) -> Vec<Route> {
                     } else {
                         Kind::List
                     };
-                    (kind, resp_ty.clone(), None)
+                    (kind, resp_ty, None)
                 } else if is_list_response(&action.response) {
-                    (Kind::ListAll, resp_ty.clone(), None)
+                    (Kind::ListAll, resp_ty, None)
                 } else if last_is_param {
-                    (Kind::Get, resp_ty.clone(), params.last().cloned())
+                    (Kind::Get, resp_ty, last_param)
                 } else {
-                    (Kind::Other, resp_ty.clone(), None)
+                    (Kind::Other, resp_ty, None)
                 }
             }
             Method::Post | Method::Put | Method::Patch => {
                 if last_is_param {
-                    let ty = resp_ty.clone().or_else(|| get_type(&sh));
-                    (Kind::Update, ty, params.last().cloned())
+                    let ty = resp_ty.or_else(|| self.get_type(sh));
+                    (Kind::Update, ty, last_param)
                 } else if action.method == Method::Post
-                    && (has_list_at(&sh) || has_get_at(&with_id) || params.is_empty())
+                    && (self.has_list_at(sh) || self.has_get_at(&with_id) || !has_params)
                 {
                     (
                         Kind::Create,
-                        resp_ty.clone().or_else(|| get_type(&with_id)),
+                        resp_ty.or_else(|| self.get_type(&with_id)),
                         None,
                     )
-                } else if params.is_empty() {
+                } else if !has_params {
                     (
                         Kind::BatchUpdate,
-                        resp_ty.clone().or_else(|| get_type(&with_id)),
+                        resp_ty.or_else(|| self.get_type(&with_id)),
                         None,
                     )
                 } else {
@@ -148,46 +200,23 @@ pub(crate) fn compile(spec: &Spec) -> Vec<Route> {
                         Some(PathSegment::Literal(l)) => l.clone(),
                         _ => String::new(),
                     };
-                    let ty = get_type(&parent_shape).or_else(|| resp_ty.clone());
-                    (Kind::ObjectAction(verb), ty, params.last().cloned())
+                    let ty = self.get_type(parent_shape).or(resp_ty);
+                    (Kind::ObjectAction(verb), ty, last_param)
                 }
             }
             Method::Delete => {
-                let ty = get_type(&sh)
-                    .or_else(|| get_type(&parent_shape))
-                    .or_else(|| resource_type(&action.resource));
+                let ty = self
+                    .get_type(sh)
+                    .or_else(|| self.get_type(parent_shape))
+                    .or_else(|| self.resource_type(&action.resource));
                 (
                     Kind::Delete,
                     ty,
-                    if last_is_param {
-                        params.last().cloned()
-                    } else {
-                        None
-                    },
+                    if last_is_param { last_param } else { None },
                 )
             }
-        };
-        let ty = ty.or_else(|| resource_type(&action.resource));
-        let parent_params = segs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| match s {
-                PathSegment::Param(p) if Some(p) != id_param.as_ref() => {
-                    let key = get_type(&sh[..=i]).unwrap_or_else(|| p.clone());
-                    Some((p.clone(), crate::store::parent_key(&key)))
-                }
-                _ => None,
-            })
-            .collect();
-        routes.push(Route {
-            action: (*action).clone(),
-            kind,
-            ty,
-            parent_params,
-            id_param,
-        });
+        }
     }
-    routes
 }
 
 /// A matched route and its path parameters.
