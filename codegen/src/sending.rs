@@ -170,6 +170,7 @@ fn request_body(action: &Action) -> (TokenStream, TokenStream, bool) {
 /// `send()` and `stream()` are `#[inline]`: besides letting the compiler inline them, that
 /// defers compiling each one (and the decoding of its response type) to the crate that calls
 /// it, so `lever-client` itself builds faster and a program pays only for the actions it uses.
+// Long because it is one match with a `quote!` template for each kind of response.
 pub(crate) fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStream) -> TokenStream {
     let request = if matches!(&action.body, Some(b) if b.format == BodyFormat::Json) {
         quote!(self.request()?)
