@@ -77,6 +77,26 @@ fn redefined(sink: &mut Sink, name: &Spanned<String>, what: &str, first: &Spanne
     );
 }
 
+/// Reports `extend: true` on a `what` that no earlier file defines.
+fn extends_nothing<'n>(
+    sink: &mut Sink,
+    name: &Spanned<String>,
+    what: &str,
+    defined: impl Iterator<Item = &'n str>,
+) {
+    let help = did_you_mean(&name.value, defined)
+        .unwrap_or_else(|| format!("remove `extend: true` to define a new {what}"));
+    sink.unresolved(
+        &name.location,
+        &name.path,
+        format!(
+            "`extend: true` on {what} `{}`, which does not exist",
+            name.value
+        ),
+        Some(help),
+    );
+}
+
 fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
     let Some(existing) = into
         .index
@@ -85,18 +105,8 @@ fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
         .and_then(|&i| into.types.get_mut(i))
     else {
         if ty.extend {
-            let names: Vec<&str> = into.types.iter().map(|t| t.name.value.as_str()).collect();
-            let help = did_you_mean(&ty.name.value, names)
-                .unwrap_or_else(|| "remove `extend: true` to define a new type".into());
-            sink.unresolved(
-                &ty.name.location,
-                &ty.name.path,
-                format!(
-                    "`extend: true` on type `{}`, which does not exist",
-                    ty.name.value
-                ),
-                Some(help),
-            );
+            let names = into.types.iter().map(|t| t.name.value.as_str());
+            extends_nothing(sink, &ty.name, "type", names);
         } else {
             into.index
                 .types
@@ -181,22 +191,8 @@ fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
         .and_then(|&i| into.resources.get_mut(i))
     else {
         if resource.extend {
-            let names: Vec<&str> = into
-                .resources
-                .iter()
-                .map(|r| r.name.value.as_str())
-                .collect();
-            let help = did_you_mean(&resource.name.value, names)
-                .unwrap_or_else(|| "remove `extend: true` to define a new resource".into());
-            sink.unresolved(
-                &resource.name.location,
-                &resource.name.path,
-                format!(
-                    "`extend: true` on resource `{}`, which does not exist",
-                    resource.name.value
-                ),
-                Some(help),
-            );
+            let names = into.resources.iter().map(|r| r.name.value.as_str());
+            extends_nothing(sink, &resource.name, "resource", names);
         } else {
             into.index
                 .resources
