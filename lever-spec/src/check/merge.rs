@@ -77,6 +77,61 @@ fn redefined(sink: &mut Sink, name: &Spanned<String>, what: &str, first: &Spanne
     );
 }
 
+/// A definition a later file may extend: a type or a resource.
+trait Extensible {
+    fn name(&self) -> &Spanned<String>;
+    fn extends(&self) -> bool;
+}
+
+impl Extensible for TypeAst {
+    fn name(&self) -> &Spanned<String> {
+        &self.name
+    }
+
+    fn extends(&self) -> bool {
+        self.extend
+    }
+}
+
+impl Extensible for ResourceAst {
+    fn name(&self) -> &Spanned<String> {
+        &self.name
+    }
+
+    fn extends(&self) -> bool {
+        self.extend
+    }
+}
+
+/// Adds a new definition to `list` (and its position to `index`); for `extend: true` on an
+/// existing one, returns it with the extension to merge. Reports a second definition without
+/// `extend`, and an extension of nothing.
+fn add_or_extend<'l, T: Extensible>(
+    list: &'l mut Vec<T>,
+    index: &mut HashMap<String, usize>,
+    item: T,
+    what: &str,
+    sink: &mut Sink,
+) -> Option<(&'l mut T, T)> {
+    let Some(&i) = index.get(&item.name().value) else {
+        if item.extends() {
+            let names = list.iter().map(|t| t.name().value.as_str());
+            extends_nothing(sink, item.name(), what, names);
+        } else {
+            index.insert(item.name().value.clone(), list.len());
+            list.push(item);
+        }
+        return None;
+    };
+    let existing = list.get_mut(i)?;
+    if !item.extends() {
+        let first = existing.name().clone();
+        redefined(sink, item.name(), what, &first);
+        return None;
+    }
+    Some((existing, item))
+}
+
 /// Reports `extend: true` on a `what` that no earlier file defines.
 fn extends_nothing<'n>(
     sink: &mut Sink,
@@ -98,29 +153,11 @@ fn extends_nothing<'n>(
 }
 
 fn merge_type(into: &mut Document, ty: TypeAst, sink: &mut Sink) {
-    let Some(existing) = into
-        .index
-        .types
-        .get(&ty.name.value)
-        .and_then(|&i| into.types.get_mut(i))
-    else {
-        if ty.extend {
-            let names = into.types.iter().map(|t| t.name.value.as_str());
-            extends_nothing(sink, &ty.name, "type", names);
-        } else {
-            into.index
-                .types
-                .insert(ty.name.value.clone(), into.types.len());
-            into.types.push(ty);
-        }
-        return;
-    };
-    if !ty.extend {
-        let first = existing.name.clone();
-        redefined(sink, &ty.name, "type", &first);
-        return;
+    if let Some((existing, ty)) =
+        add_or_extend(&mut into.types, &mut into.index.types, ty, "type", sink)
+    {
+        extend_type(existing, ty, sink);
     }
-    extend_type(existing, ty, sink);
 }
 
 /// Adds an extension's fields or enum values to the type it extends (same kind only; nothing
@@ -184,28 +221,15 @@ fn extend_type(existing: &mut TypeAst, ty: TypeAst, sink: &mut Sink) {
 }
 
 fn merge_resource(into: &mut Document, resource: ResourceAst, sink: &mut Sink) {
-    let Some(existing) = into
-        .index
-        .resources
-        .get(&resource.name.value)
-        .and_then(|&i| into.resources.get_mut(i))
-    else {
-        if resource.extend {
-            let names = into.resources.iter().map(|r| r.name.value.as_str());
-            extends_nothing(sink, &resource.name, "resource", names);
-        } else {
-            into.index
-                .resources
-                .insert(resource.name.value.clone(), into.resources.len());
-            into.resources.push(resource);
-        }
+    let Some((existing, resource)) = add_or_extend(
+        &mut into.resources,
+        &mut into.index.resources,
+        resource,
+        "resource",
+        sink,
+    ) else {
         return;
     };
-    if !resource.extend {
-        let first = existing.name.clone();
-        redefined(sink, &resource.name, "resource", &first);
-        return;
-    }
     let mut by_name: HashMap<String, usize> = existing
         .actions
         .iter()
