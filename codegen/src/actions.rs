@@ -1,28 +1,17 @@
 //! Resources and actions: one accessor struct per resource, one request builder per action.
 
-use lever_spec::{Action, BodyFormat, Param, PerformAs, Resource, Response, TypeRef};
+use lever_spec::{Action, PerformAs, Resource, TypeRef};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::context::{takes_into, Context, From};
-use crate::names::{doc_attrs, ident, pascal_ident, snake_ident};
-
-/// The name of an action's request builder: `postings.get` → `PostingsGetRequest`.
-pub(crate) fn builder_name(action: &Action) -> proc_macro2::Ident {
-    ident(&lever_spec::naming::builder_type_name(
-        &action.resource,
-        &action.name,
-    ))
-}
-
-/// The name of a resource's accessor struct: `postings` → `Postings`.
-pub(crate) fn resource_struct(resource: &str) -> proc_macro2::Ident {
-    pascal_ident(resource)
-}
+use crate::names::{
+    action_method, doc_attrs, ident, request_builder, resource_accessor, snake_ident,
+};
 
 /// The request builders of these actions.
 pub(crate) fn builders(cx: &Context<'_>, actions: &[&Action]) -> TokenStream {
-    let builders = actions.iter().map(|a| builder(cx, a));
+    let builders = actions.iter().map(|a| crate::builder::builder(cx, a));
     quote!(#(#builders)*)
 }
 
@@ -33,7 +22,7 @@ pub(crate) fn resource_extension(
     resource: &str,
     actions: &[&Action],
 ) -> TokenStream {
-    let accessor = resource_struct(resource);
+    let accessor = resource_accessor(resource);
     let methods: Vec<AccessorMethod> = actions
         .iter()
         .map(|a| accessor_method(cx, a, quote!(self.client())))
@@ -58,7 +47,7 @@ pub(crate) fn resource_extension(
 
 /// Everything inside the generated `resources` module for these actions, grouped by resource.
 pub(crate) fn resource_items(cx: &Context<'_>, resource: &str, actions: &[&Action]) -> TokenStream {
-    let accessor = resource_struct(resource);
+    let accessor = resource_accessor(resource);
     let doc = cx
         .spec
         .resources
@@ -71,7 +60,7 @@ pub(crate) fn resource_items(cx: &Context<'_>, resource: &str, actions: &[&Actio
     let methods = actions
         .iter()
         .map(|a| accessor_method(cx, a, quote!(self.client)).inherent());
-    let builders = actions.iter().map(|a| builder(cx, a));
+    let builders = actions.iter().map(|a| crate::builder::builder(cx, a));
     quote! {
         #accessor_doc
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
@@ -139,15 +128,7 @@ fn arg_value(ty: &TypeRef, id: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-fn required_query(action: &Action) -> impl Iterator<Item = &Param> {
-    action.query.iter().filter(|p| p.required && !p.repeated)
-}
-
-fn optional_query(action: &Action) -> impl Iterator<Item = &Param> {
-    action.query.iter().filter(|p| !p.required || p.repeated)
-}
-
-fn perform_as_type(cx: &Context<'_>) -> TokenStream {
+pub(crate) fn perform_as_type(cx: &Context<'_>) -> TokenStream {
     if cx.spec.types.contains_key("UserId") {
         cx.named("UserId", From::Sibling)
     } else {
@@ -179,12 +160,12 @@ pub(crate) fn accessor_method(
     action: &Action,
     client: TokenStream,
 ) -> AccessorMethod {
-    let method = snake_ident(&action.name);
-    let builder = builder_name(action);
+    let method = action_method(action);
+    let builder = request_builder(action);
     let doc = doc_attrs(&action_doc(action));
     let mut args = Vec::new();
     let mut inits = vec![quote!(client: ::std::clone::Clone::clone(#client))];
-    for param in action.path_params.iter().chain(required_query(action)) {
+    for param in action.path_params.iter().chain(action.argument_query()) {
         let id = snake_ident(&param.name);
         let ty = arg_type(cx, &param.ty);
         let value = arg_value(&param.ty, &id);
@@ -196,7 +177,7 @@ pub(crate) fn accessor_method(
         args.push(quote!(body: #ty));
         inits.push(quote!(body));
     }
-    for param in optional_query(action) {
+    for param in action.setter_query() {
         let id = snake_ident(&param.name);
         inits.push(quote!(#id: ::std::default::Default::default()));
     }
@@ -223,438 +204,6 @@ pub(crate) fn accessor_method(
     }
 }
 
-fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
-    let name = builder_name(action);
-    let required_pa = action.perform_as == PerformAs::Required;
-    let doc = doc_attrs(&format!(
-        "Request builder for {}: {}.\n\nSet optional parameters with the chained setters, then await `.send()`.",
-        action.full_name(),
-        action.title
-    ));
-    let mut fields = vec![quote!(client: ::lever_client::Client)];
-    for param in action.path_params.iter().chain(required_query(action)) {
-        let id = snake_ident(&param.name);
-        let ty = cx.rust_type(&param.ty, From::Sibling);
-        fields.push(quote!(#id: #ty));
-    }
-    if let Some(body) = &action.body {
-        let ty = cx.rust_type(&body.ty, From::Sibling);
-        fields.push(quote!(body: #ty));
-    }
-    let mut setters = Vec::new();
-    for param in optional_query(action) {
-        let id = snake_ident(&param.name);
-        let ty = cx.rust_type(&param.ty, From::Sibling);
-        let text = param
-            .doc
-            .clone()
-            .unwrap_or_else(|| format!("Sets `{}`.", param.name));
-        if param.repeated {
-            fields.push(quote!(#id: ::std::vec::Vec<#ty>));
-            let setter_doc = doc_attrs(&format!(
-                "{text}\n\nRepeatable: each call adds one `{}` value.",
-                param.name
-            ));
-            setters.push(quote! {
-                #setter_doc
-                pub fn #id(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                    self.#id.push(value.into());
-                    self
-                }
-            });
-        } else {
-            fields.push(quote!(#id: ::std::option::Option<#ty>));
-            let setter_doc = doc_attrs(&text);
-            setters.push(quote! {
-                #setter_doc
-                pub fn #id(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                    self.#id = ::std::option::Option::Some(value.into());
-                    self
-                }
-            });
-        }
-    }
-    fields.extend(crate::file_parts::field(action));
-    setters.extend(crate::file_parts::setters(action));
-    let user_id = perform_as_type(cx);
-    if action.perform_as != PerformAs::None {
-        fields.push(quote!(perform_as: ::std::option::Option<#user_id>));
-    }
-    if action.paginated {
-        fields.push(quote!(limit: ::std::option::Option<u32>));
-        fields.push(quote!(offset: ::std::option::Option<::std::string::String>));
-        setters.push(quote! {
-            /// Page size, 1 to 100 (Lever's default is 100).
-            pub fn limit(mut self, limit: u32) -> Self {
-                self.limit = ::std::option::Option::Some(limit);
-                self
-            }
-
-            /// Resume from an offset token (a previous page's `next`).
-            pub fn offset(mut self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.offset = ::std::option::Option::Some(token.into());
-                self
-            }
-        });
-    }
-    if required_pa {
-        fields.push(quote!(state: ::std::marker::PhantomData<S>));
-    }
-    setters.push(quote! {
-        /// This call's overall deadline, retries and rate-limit waits included, instead of the
-        /// client's ([`ClientBuilder::deadline`](::lever_client::ClientBuilder::deadline));
-        /// `None` for no limit.
-        pub fn deadline(mut self, deadline: ::std::option::Option<::std::time::Duration>) -> Self {
-            self.client = self.client.with_deadline(deadline);
-            self
-        }
-    });
-
-    let request = build_request(cx, action);
-    // A bound on each method (not on an `impl` for `PerformAsSet` only) makes rustc report
-    // `PerformAsGiven`'s message: call `.perform_as(user_id)` first.
-    let bound = if required_pa {
-        quote!(where S: ::lever_client::__private::PerformAsGiven)
-    } else {
-        quote!()
-    };
-    let send = send_methods(cx, action, &bound);
-
-    let perform_as_setter = match action.perform_as {
-        PerformAs::None => quote!(),
-        PerformAs::Optional => quote! {
-            /// Records the change as made by this Lever user.
-            pub fn perform_as(mut self, user: impl ::std::convert::Into<#user_id>) -> Self {
-                self.perform_as = ::std::option::Option::Some(user.into());
-                self
-            }
-        },
-        PerformAs::Required => {
-            let moves = builder_field_names(action)
-                .into_iter()
-                .filter(|f| f != "perform_as" && f != "state")
-                .map(|f| {
-                    let id = ident(&f);
-                    quote!(#id: self.#id)
-                });
-            quote! {
-                /// Records the change as made by this Lever user (required by Lever).
-                pub fn perform_as(self, user: impl ::std::convert::Into<#user_id>) -> #name<::lever_client::__private::PerformAsSet> {
-                    #name {
-                        #(#moves,)*
-                        perform_as: ::std::option::Option::Some(user.into()),
-                        state: ::std::marker::PhantomData,
-                    }
-                }
-            }
-        }
-    };
-
-    if required_pa {
-        quote! {
-            #doc
-            #[derive(::std::fmt::Debug, ::std::clone::Clone)]
-            #[must_use = "a request does nothing until `.send()` is awaited"]
-            pub struct #name<S = ::lever_client::__private::PerformAsSet> {
-                #(#fields,)*
-            }
-
-            impl<S> #name<S> {
-                #(#setters)*
-                #perform_as_setter
-                #request
-            }
-
-            impl<S> #name<S> {
-                #send
-            }
-        }
-    } else {
-        quote! {
-            #doc
-            #[derive(::std::fmt::Debug, ::std::clone::Clone)]
-            #[must_use = "a request does nothing until `.send()` is awaited"]
-            pub struct #name {
-                #(#fields,)*
-            }
-
-            impl #name {
-                #(#setters)*
-                #perform_as_setter
-                #request
-                #send
-            }
-        }
-    }
-}
-
-/// Field names of a builder, in declaration order (used to move fields between typestates).
-fn builder_field_names(action: &Action) -> Vec<String> {
-    let mut names = vec!["client".to_string()];
-    for param in action.path_params.iter().chain(required_query(action)) {
-        names.push(lever_spec::naming::field_name(&param.name));
-    }
-    if action.body.is_some() {
-        names.push("body".into());
-    }
-    for param in optional_query(action) {
-        names.push(lever_spec::naming::field_name(&param.name));
-    }
-    if crate::file_parts::field(action).is_some() {
-        names.push("file_parts".into());
-    }
-    if action.perform_as != PerformAs::None {
-        names.push("perform_as".into());
-    }
-    if action.paginated {
-        names.push("limit".into());
-        names.push("offset".into());
-    }
-    names
-}
-
-/// `fn request(&self) -> ApiRequest` (or `Result<ApiRequest>` when a JSON body must be encoded).
-fn build_request(cx: &Context<'_>, action: &Action) -> TokenStream {
-    // Path: literal pieces and encoded parameters.
-    let mut format_string = String::new();
-    let mut format_args = Vec::new();
-    let mut rest = action.path.as_str();
-    while let Some(start) = rest.find('{') {
-        format_string.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        let after = &rest[start + 1..];
-        let end = after.find('}').unwrap_or(after.len());
-        let param = &after[..end];
-        format_string.push_str("{}");
-        let id = snake_ident(param);
-        let ty = action
-            .path_params
-            .iter()
-            .find(|p| p.name == param)
-            .map(|p| p.ty.clone())
-            .unwrap_or(TypeRef::String);
-        let as_str = if cx.is_id(&ty) || ty == TypeRef::String {
-            quote!(::std::convert::AsRef::<str>::as_ref(&self.#id))
-        } else {
-            quote!(&::std::string::ToString::to_string(&self.#id))
-        };
-        format_args.push(quote!(::lever_client::__private::encode_path_segment(#as_str)));
-        rest = after.get(end + 1..).unwrap_or("");
-    }
-    format_string.push_str(rest);
-    // Arguments go in `let`s: prettyplease leaves a macro's arguments on one line.
-    let segment_names: Vec<_> = (0..format_args.len())
-        .map(|i| format_ident!("segment_{}", i))
-        .collect();
-    let path_expr = if format_args.is_empty() {
-        quote!(::std::string::ToString::to_string(#format_string))
-    } else {
-        quote!({
-            #(let #segment_names = #format_args;)*
-            ::std::format!(#format_string, #(#segment_names),*)
-        })
-    };
-    let template = &action.path;
-    let method = format_ident!("{}", action.method.as_str());
-
-    let mut pushes = Vec::new();
-    for param in required_query(action) {
-        let id = snake_ident(&param.name);
-        let wire = &param.name;
-        pushes.push(quote!(query.push((#wire, ::std::string::ToString::to_string(&self.#id)));));
-    }
-    for param in optional_query(action) {
-        let id = snake_ident(&param.name);
-        let wire = &param.name;
-        if param.repeated {
-            pushes.push(quote! {
-                for value in &self.#id {
-                    query.push((#wire, ::std::string::ToString::to_string(value)));
-                }
-            });
-        } else {
-            pushes.push(quote! {
-                if let ::std::option::Option::Some(value) = &self.#id {
-                    query.push((#wire, ::std::string::ToString::to_string(value)));
-                }
-            });
-        }
-    }
-    if action.perform_as != PerformAs::None {
-        pushes.push(quote! {
-            if let ::std::option::Option::Some(user) = &self.perform_as {
-                query.push(("perform_as", ::std::string::ToString::to_string(user)));
-            }
-        });
-    }
-    if action.paginated {
-        pushes.push(quote! {
-            if let ::std::option::Option::Some(limit) = self.limit {
-                query.push(("limit", ::std::string::ToString::to_string(&limit)));
-            }
-            if let ::std::option::Option::Some(offset) = &self.offset {
-                query.push(("offset", ::std::clone::Clone::clone(offset)));
-            }
-        });
-    }
-    let query_decl = if pushes.is_empty() {
-        quote!(let query = ::std::vec::Vec::new();)
-    } else {
-        quote!(let mut query: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec::Vec::new();)
-    };
-    let (ret, body_expr, fallible) = match &action.body {
-        None => (
-            quote!(::lever_client::ApiRequest),
-            quote!(::lever_client::__private::Body::None),
-            false,
-        ),
-        Some(body) if body.format == BodyFormat::Multipart => (
-            quote!(::lever_client::ApiRequest),
-            quote!(::lever_client::__private::Body::File(
-                ::std::clone::Clone::clone(&self.body)
-            )),
-            false,
-        ),
-        Some(body) if !body.files.is_empty() => (
-            quote!(::std::result::Result<::lever_client::__private::ApiRequest, ::lever_client::Error>),
-            crate::file_parts::body_expr(),
-            true,
-        ),
-        Some(_) => (
-            quote!(::std::result::Result<::lever_client::ApiRequest, ::lever_client::Error>),
-            quote!(::lever_client::__private::Body::json(&self.body)?),
-            true,
-        ),
-    };
-    let request = quote! {
-        ::lever_client::ApiRequest {
-            method: ::lever_client::Method::#method,
-            path: #path_expr,
-            path_template: #template,
-            query,
-            body: #body_expr,
-        }
-    };
-    let request = if fallible {
-        quote!(::std::result::Result::Ok(#request))
-    } else {
-        request
-    };
-    let public = if fallible {
-        quote!(self.request())
-    } else {
-        quote!(::std::result::Result::Ok(self.request()))
-    };
-    quote! {
-        /// The HTTP request this builder sends (method, path, query and body), e.g. to log or
-        /// inspect it. Fails only when the body cannot be encoded as JSON.
-        #[inline]
-        pub fn to_request(&self) -> ::std::result::Result<::lever_client::ApiRequest, ::lever_client::Error> {
-            #public
-        }
-
-        // `#[inline]` like `send()` (see `send_methods`): compiled where it is used.
-        #[inline]
-        fn request(&self) -> #ret {
-            #query_decl
-            #(#pushes)*
-            #request
-        }
-    }
-}
-
-/// `send()` and `stream()` are `#[inline]`: besides letting the compiler inline them, that
-/// defers compiling each one (and the decoding of its response type) to the crate that calls
-/// it, so `lever-client` itself builds faster and a program pays only for the actions it uses.
-fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStream) -> TokenStream {
-    let request = if matches!(&action.body, Some(b) if b.format == BodyFormat::Json) {
-        quote!(self.request()?)
-    } else {
-        quote!(self.request())
-    };
-    match &action.response {
-        Response::Data(ty) if action.paginated => {
-            let item = cx.rust_type(ty, From::Sibling);
-            quote! {
-                /// Sends the request and returns one page (`data`, `has_next`, `next`).
-                #[inline]
-                pub async fn send(self) -> ::std::result::Result<::lever_client::Page<#item>, ::lever_client::Error> #bound {
-                    self.client.send_page(#request).await
-                }
-
-                /// Like `send`, with the HTTP status and headers.
-                #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::Page<#item>>, ::lever_client::Error> #bound {
-                    self.client.send_raw_with_meta(#request).await
-                }
-
-                /// Streams every item across all pages, fetching one page at a time.
-                #[inline]
-                pub fn stream(self) -> ::lever_client::ItemStream<#item> #bound {
-                    self.client.stream_items(#request)
-                }
-            }
-        }
-        Response::Data(ty) => {
-            let out = cx.rust_type(ty, From::Sibling);
-            quote! {
-                /// Sends the request and decodes the response's `data`.
-                #[inline]
-                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> #bound {
-                    self.client.send_data(#request).await
-                }
-
-                /// Like `send`, with the HTTP status and headers.
-                #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> #bound {
-                    self.client.send_data_with_meta(#request).await
-                }
-            }
-        }
-        Response::Raw(ty) => {
-            let out = cx.rust_type(ty, From::Sibling);
-            quote! {
-                /// Sends the request and decodes the whole response body (Lever sends no envelope here).
-                #[inline]
-                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> #bound {
-                    self.client.send_raw(#request).await
-                }
-
-                /// Like `send`, with the HTTP status and headers.
-                #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> #bound {
-                    self.client.send_raw_with_meta(#request).await
-                }
-            }
-        }
-        Response::Empty => quote! {
-            /// Sends the request; Lever answers with no content.
-            #[inline]
-            pub async fn send(self) -> ::std::result::Result<(), ::lever_client::Error> #bound {
-                self.client.send_empty(#request).await
-            }
-
-            /// Like `send`, with the HTTP status and headers.
-            #[inline]
-            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<()>, ::lever_client::Error> #bound {
-                self.client.send_empty_with_meta(#request).await
-            }
-        },
-        Response::Binary => quote! {
-            /// Sends the request and returns the downloaded bytes.
-            #[inline]
-            pub async fn send(self) -> ::std::result::Result<::lever_client::__private::Bytes, ::lever_client::Error> #bound {
-                self.client.send_bytes(#request).await
-            }
-
-            /// Like `send`, with the HTTP status and headers.
-            #[inline]
-            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::__private::Bytes>, ::lever_client::Error> #bound {
-                self.client.send_bytes_with_meta(#request).await
-            }
-        },
-    }
-}
-
 /// The accessors: inherent methods on `Client` for the built-in client, or an extension trait.
 pub(crate) fn client_accessors(resources: &[&Resource], mode: &crate::Accessors) -> TokenStream {
     let docs: Vec<TokenStream> = resources
@@ -676,7 +225,10 @@ pub(crate) fn client_accessors(resources: &[&Resource], mode: &crate::Accessors)
         })
         .collect();
     let methods: Vec<_> = resources.iter().map(|r| snake_ident(&r.name)).collect();
-    let accessors: Vec<_> = resources.iter().map(|r| resource_struct(&r.name)).collect();
+    let accessors: Vec<_> = resources
+        .iter()
+        .map(|r| resource_accessor(&r.name))
+        .collect();
     match mode {
         crate::Accessors::Inherent => quote! {
             impl ::lever_client::Client {

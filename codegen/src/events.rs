@@ -7,6 +7,8 @@ use crate::context::{Context, From};
 use crate::names::{doc_attrs, ident};
 
 /// `with_registry`: a sibling `registry` module exists, so events can name their triggers.
+// Long because most of it is one `quote!` template, the enum with its impls: kept whole so it
+// reads like the code it generates.
 pub(crate) fn webhook_event(cx: &Context<'_>, with_registry: bool) -> TokenStream {
     let events: Vec<_> = cx.spec.events.values().collect();
     let variants: Vec<_> = events
@@ -31,7 +33,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>, with_registry: bool) -> TokenStrea
             .triggers
             .values()
             .filter(|t| t.webhook.contains(&e.name))
-            .map(|t| crate::names::pascal_ident(&t.name));
+            .map(|t| crate::names::trigger_variant(&t.name));
         quote!(&[#(super::registry::Trigger::#triggers),*])
     });
     let triggers_method = with_registry.then(|| {

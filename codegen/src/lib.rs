@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod actions;
+mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod context;
@@ -20,12 +21,13 @@ pub mod drift;
 mod events;
 mod file_parts;
 mod models;
-mod names;
+pub mod names;
 #[cfg(feature = "cli")]
 pub mod openapi;
 pub mod overlay;
 mod registry;
 pub mod select;
+mod sending;
 
 use std::collections::BTreeMap;
 

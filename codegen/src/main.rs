@@ -18,7 +18,7 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct SpecArgs {
-    /// The spec file or folder (default: the workspace's lever-spec/spec).
+    /// The spec file or folder (default: the spec compiled into this binary).
     #[arg(long, global = true)]
     spec: Option<PathBuf>,
     /// An overlay file or folder merged over the spec; repeatable.
@@ -77,12 +77,13 @@ enum Command {
     },
 }
 
+/// `--spec DIR` (with its overlays), or the spec compiled into this binary, so an installed
+/// `lever-codegen` needs no source tree.
 fn load(args: &SpecArgs) -> Result<lever_spec::Spec, String> {
-    let path = args
-        .spec
-        .clone()
-        .unwrap_or_else(lever_spec::default_spec_dir);
-    lever_spec::load(&path, &args.overlays).map_err(|e| e.to_string())
+    match &args.spec {
+        Some(path) => lever_spec::load(path, &args.overlays).map_err(|e| e.to_string()),
+        None => lever_spec::load_shipped(&args.overlays).map_err(|e| e.to_string()),
+    }
 }
 
 fn main() -> ExitCode {

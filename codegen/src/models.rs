@@ -52,55 +52,9 @@ fn object_struct(
             pub unknown_fields: ::lever_client::__private::serde_json::Map<::std::string::String, ::lever_client::__private::serde_json::Value>,
         }
     });
-    let required: Vec<&Field> = object
-        .fields
-        .iter()
-        .filter(|f| !f.optional && !f.nullable)
-        .collect();
-    let all_optional = required.is_empty();
+    let all_optional = object.fields.iter().all(|f| f.optional || f.nullable);
     let default_derive = all_optional.then(|| quote!(::std::default::Default,));
-    let constructor = (!all_optional).then(|| {
-        let params = required.iter().map(|f| {
-            let id = snake_ident(&f.name);
-            let ty = cx.rust_type(&f.ty, From::Models);
-            if takes_into(&f.ty) {
-                quote!(#id: impl ::std::convert::Into<#ty>)
-            } else {
-                quote!(#id: #ty)
-            }
-        });
-        let inits = object.fields.iter().map(|f| {
-            let id = snake_ident(&f.name);
-            if !f.optional && !f.nullable {
-                if takes_into(&f.ty) {
-                    quote!(#id: #id.into())
-                } else {
-                    quote!(#id)
-                }
-            } else {
-                quote!(#id: ::std::option::Option::None)
-            }
-        });
-        let extra_init = object
-            .keep_unknown
-            .then(|| quote!(unknown_fields: ::std::default::Default::default(),));
-        let names: Vec<String> = required
-            .iter()
-            .map(|f| format!("`{}`", lever_spec::naming::field_name(&f.name)))
-            .collect();
-        let ctor_doc = format!(
-            " Creates a value with the required fields ({}); every optional field is `None`.",
-            names.join(", ")
-        );
-        quote! {
-            impl #name {
-                #[doc = #ctor_doc]
-                pub fn new(#(#params),*) -> Self {
-                    #name { #(#inits,)* #extra_init }
-                }
-            }
-        }
-    });
+    let constructor = constructor(cx, &name, object);
     let serde_fields = object.fields.iter().map(|f| {
         let id = snake_ident(&f.name);
         let kind = format_ident!(
@@ -143,6 +97,63 @@ fn object_struct(
         #identified
         ::lever_client::__private::object_serde!(#name { #(#serde_fields),* } #keep);
     }
+}
+
+/// `new(required fields...)` for an object with required fields; `None` when every field is
+/// optional (the struct derives `Default` instead).
+fn constructor(
+    cx: &Context<'_>,
+    name: &proc_macro2::Ident,
+    object: &ObjectType,
+) -> Option<TokenStream> {
+    let required: Vec<&Field> = object
+        .fields
+        .iter()
+        .filter(|f| !f.optional && !f.nullable)
+        .collect();
+    if required.is_empty() {
+        return None;
+    }
+    let params = required.iter().map(|f| {
+        let id = snake_ident(&f.name);
+        let ty = cx.rust_type(&f.ty, From::Models);
+        if takes_into(&f.ty) {
+            quote!(#id: impl ::std::convert::Into<#ty>)
+        } else {
+            quote!(#id: #ty)
+        }
+    });
+    let inits = object.fields.iter().map(|f| {
+        let id = snake_ident(&f.name);
+        if !f.optional && !f.nullable {
+            if takes_into(&f.ty) {
+                quote!(#id: #id.into())
+            } else {
+                quote!(#id)
+            }
+        } else {
+            quote!(#id: ::std::option::Option::None)
+        }
+    });
+    let extra_init = object
+        .keep_unknown
+        .then(|| quote!(unknown_fields: ::std::default::Default::default(),));
+    let names: Vec<String> = required
+        .iter()
+        .map(|f| format!("`{}`", lever_spec::naming::field_name(&f.name)))
+        .collect();
+    let ctor_doc = format!(
+        " Creates a value with the required fields ({}); every optional field is `None`.",
+        names.join(", ")
+    );
+    Some(quote! {
+        impl #name {
+            #[doc = #ctor_doc]
+            pub fn new(#(#params),*) -> Self {
+                #name { #(#inits,)* #extra_init }
+            }
+        }
+    })
 }
 
 /// A field's Rust type: `T`, `Option<T>`, or `Option<Option<T>>` when it is both optional and

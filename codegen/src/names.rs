@@ -1,6 +1,9 @@
 //! Identifiers and paths for generated items.
+//!
+//! The public functions name what generated code defines, so that the macros (which expand
+//! to calls into it) ask here instead of rebuilding the names.
 
-use lever_spec::{naming, Spec, TypeKind};
+use lever_spec::{naming, Action, Spec, TypeKind};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -27,6 +30,32 @@ pub(crate) fn ident(name: &str) -> Ident {
 /// A PascalCase identifier for a snake_case name.
 pub(crate) fn pascal_ident(name: &str) -> Ident {
     ident(&naming::pascal(name))
+}
+
+/// The accessor struct of a resource in `lever_client::resources`: `postings` → `Postings`.
+pub fn resource_accessor(resource: &str) -> Ident {
+    pascal_ident(resource)
+}
+
+/// The accessor method that starts an action's request: `postings.get` → `get`.
+pub fn action_method(action: &Action) -> Ident {
+    snake_ident(&action.name)
+}
+
+/// The request builder of an action: `postings.get` → `PostingsGetRequest`.
+pub fn request_builder(action: &Action) -> Ident {
+    ident(&naming::builder_type_name(&action.resource, &action.name))
+}
+
+/// The variant of `lever_client::triggers::Trigger` for a trigger: `posting_created` →
+/// `PostingCreated`.
+pub fn trigger_variant(trigger: &str) -> Ident {
+    pascal_ident(trigger)
+}
+
+/// The type in `lever_client::models` for a spec type name (written as it is).
+pub fn model_type(name: &str) -> Ident {
+    ident(name)
 }
 
 /// Checks every Rust name that generating `spec` (with `trait_name` for extension traits)

@@ -130,7 +130,10 @@ pub fn overlay_tokens(base: &Spec, merged: &Spec, trait_name: &str) -> TokenStre
         .map(String::as_str);
     let mut types: Vec<&str> = extended.collect();
     types.extend(base_types_used(base, merged, &delta, &actions));
-    require_compiled_in(code, &types, delta.extended_resources.keys())
+    let checked = require_compiled_in(code, &types, delta.extended_resources.keys());
+    // The contract check goes outside: with another runtime, nothing inside is expanded.
+    let contract = contract_macro();
+    quote!(::lever_client::#contract! { #checked })
 }
 
 /// The types of the base spec that the overlay's code names (in the fields of the types it
@@ -191,4 +194,46 @@ fn require_compiled_in<'a>(
         code = quote!(::lever_client::__lever_resource! { #key, #code });
     }
     code
+}
+
+/// The version of the contract between generated code and `lever_client::__private`. Raise
+/// it (and add the matching macro to `lever-client/src/__private.rs`) when generated code
+/// starts to need something an older runtime lacks.
+pub const RUNTIME_CONTRACT: u32 = 1;
+
+/// The runtime's macro for [`RUNTIME_CONTRACT`], which overlay code is wrapped in: a runtime
+/// without it reports that one missing macro instead of an error per generated item.
+pub fn contract_macro() -> proc_macro2::Ident {
+    crate::names::ident(&format!(
+        "__lever_client_runtime_contract_{RUNTIME_CONTRACT}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_code_is_wrapped_in_the_runtime_contract_macro() {
+        let base = lever_spec::shipped().expect("the shipped spec");
+        let overlay = b"types:\n  Posting:\n    extend: true\n    fields:\n      customScore: { type: integer, optional: true }\n";
+        let merged =
+            lever_spec::shipped_with_overlays(vec![("overlay.yaml".into(), overlay.to_vec())])
+                .expect("the overlay is valid");
+        let tokens: Vec<proc_macro2::TokenTree> = overlay_tokens(&base, &merged, "LeverExt")
+            .into_iter()
+            .collect();
+        let wrapper: String = tokens[..tokens.len() - 1]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            wrapper,
+            format!("::lever_client::__lever_client_runtime_contract_{RUNTIME_CONTRACT}!")
+        );
+        assert!(matches!(
+            tokens.last(),
+            Some(proc_macro2::TokenTree::Group(g)) if g.to_string().contains("custom_score")
+        ));
+    }
 }

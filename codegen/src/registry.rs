@@ -5,41 +5,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::context::Context;
-use crate::names::{doc_attrs, pascal_ident};
+use crate::names::{doc_attrs, trigger_variant};
 
 pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
     let triggers: Vec<&TriggerDef> = cx.spec.triggers.values().collect();
-    let variants: Vec<_> = triggers.iter().map(|t| pascal_ident(&t.name)).collect();
+    let variants: Vec<_> = triggers.iter().map(|t| trigger_variant(&t.name)).collect();
     let names: Vec<&str> = triggers.iter().map(|t| t.name.as_str()).collect();
     let titles: Vec<&str> = triggers.iter().map(|t| t.title.as_str()).collect();
     let descriptions: Vec<&str> = triggers.iter().map(|t| t.description.as_str()).collect();
-    let docs = triggers.iter().map(|t| {
-        let mut text = format!("{}: {}", t.title, t.description);
-        if !t.webhook.is_empty() {
-            text.push_str(&format!(
-                "\n\nFired by the webhook events {}.",
-                t.webhook
-                    .iter()
-                    .map(|e| format!("`{e}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if t.experimental {
-            text.push_str(
-                "\n\n**Experimental**: it rests on behaviour Lever does not document, so its events may change.",
-            );
-        }
-        if let Some(poll) = &t.poll {
-            text.push_str(&format!(
-                "\n\nPolled through `{}.{}` ({} items).",
-                poll.resource,
-                poll.action,
-                poll.emit.as_str()
-            ));
-        }
-        doc_attrs(&text)
-    });
+    let docs = triggers.iter().map(|t| doc_attrs(&trigger_doc(t)));
     let scopes = triggers.iter().map(|t| {
         let list = trigger_scopes(cx, t);
         quote!(&[#(#list),*])
@@ -49,46 +23,10 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
         .iter()
         .map(|t| crate::names::ident(&crate::names::source_const_name(&t.name)))
         .collect();
-    let source_defs = triggers.iter().zip(&source_consts).map(|(t, id)| {
-        let events = &t.webhook;
-        let poll = match &t.poll {
-            None => quote!(::std::option::Option::None),
-            Some(poll) => {
-                let action = cx.spec.action(&poll.resource, &poll.action);
-                let path = action.map(|a| a.path.as_str()).unwrap_or_default();
-                let resource = &poll.resource;
-                let action_name = &poll.action;
-                let since = &poll.since;
-                let cursor = &poll.cursor;
-                let created = match &poll.created_field {
-                    Some(f) => quote!(::std::option::Option::Some(#f)),
-                    None => quote!(::std::option::Option::None),
-                };
-                let emit = match poll.emit {
-                    PollEmit::Created => quote!(::lever_client::triggers::PollEmit::Created),
-                    PollEmit::Updated => quote!(::lever_client::triggers::PollEmit::Updated),
-                    PollEmit::All => quote!(::lever_client::triggers::PollEmit::All),
-                };
-                let query = poll.fixed_query.iter().map(|(k, v)| quote!((#k, #v)));
-                quote!(::std::option::Option::Some(::lever_client::triggers::PollRule {
-                    resource: #resource,
-                    action: #action_name,
-                    path: #path,
-                    since: #since,
-                    cursor: #cursor,
-                    created_field: #created,
-                    emit: #emit,
-                    query: &[#(#query),*],
-                }))
-            }
-        };
-        quote! {
-            const #id: ::lever_client::triggers::TriggerSource = ::lever_client::triggers::TriggerSource {
-                webhook: &[#(#events),*],
-                poll: #poll,
-            };
-        }
-    });
+    let source_defs = triggers
+        .iter()
+        .zip(&source_consts)
+        .map(|(t, id)| source_def(cx, t, id));
     quote! {
         /// A trigger from the registry: something users react to, fired by native webhook
         /// events, by polling, or both.
@@ -186,4 +124,78 @@ fn trigger_scopes(cx: &Context<'_>, trigger: &TriggerDef) -> Vec<String> {
         }
     }
     scopes
+}
+
+/// A trigger's doc: what it means, what fires it, and whether it is experimental.
+fn trigger_doc(t: &TriggerDef) -> String {
+    let mut text = format!("{}: {}", t.title, t.description);
+    if !t.webhook.is_empty() {
+        text.push_str(&format!(
+            "\n\nFired by the webhook events {}.",
+            t.webhook
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if t.experimental {
+        text.push_str(
+            "\n\n**Experimental**: it rests on behaviour Lever does not document, so its events may change.",
+        );
+    }
+    if let Some(poll) = &t.poll {
+        text.push_str(&format!(
+            "\n\nPolled through `{}.{}` ({} items).",
+            poll.resource,
+            poll.action,
+            poll.emit.as_str()
+        ));
+    }
+    text
+}
+
+/// A trigger's `TriggerSource` constant: its webhook events and poll rule.
+fn source_def(cx: &Context<'_>, t: &TriggerDef, id: &proc_macro2::Ident) -> TokenStream {
+    let events = &t.webhook;
+    let poll = match &t.poll {
+        None => quote!(::std::option::Option::None),
+        Some(poll) => poll_rule(cx, poll),
+    };
+    quote! {
+        const #id: ::lever_client::triggers::TriggerSource = ::lever_client::triggers::TriggerSource {
+            webhook: &[#(#events),*],
+            poll: #poll,
+        };
+    }
+}
+
+/// `Some(PollRule { .. })` for a trigger's poll rule.
+fn poll_rule(cx: &Context<'_>, poll: &lever_spec::PollRule) -> TokenStream {
+    let action = cx.spec.action(&poll.resource, &poll.action);
+    let path = action.map(|a| a.path.as_str()).unwrap_or_default();
+    let resource = &poll.resource;
+    let action_name = &poll.action;
+    let since = &poll.since;
+    let cursor = &poll.cursor;
+    let created = match &poll.created_field {
+        Some(f) => quote!(::std::option::Option::Some(#f)),
+        None => quote!(::std::option::Option::None),
+    };
+    let emit = match poll.emit {
+        PollEmit::Created => quote!(::lever_client::triggers::PollEmit::Created),
+        PollEmit::Updated => quote!(::lever_client::triggers::PollEmit::Updated),
+        PollEmit::All => quote!(::lever_client::triggers::PollEmit::All),
+    };
+    let query = poll.fixed_query.iter().map(|(k, v)| quote!((#k, #v)));
+    quote!(::std::option::Option::Some(::lever_client::triggers::PollRule {
+        resource: #resource,
+        action: #action_name,
+        path: #path,
+        since: #since,
+        cursor: #cursor,
+        created_field: #created,
+        emit: #emit,
+        query: &[#(#query),*],
+    }))
 }

@@ -140,3 +140,42 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+#[test]
+fn an_installed_binary_needs_no_source_tree() {
+    // A copy of the binary, run from an empty folder: the shipped spec is compiled in.
+    let dir = tempdir();
+    let binary = dir.join("lever-codegen");
+    std::fs::copy(env!("CARGO_BIN_EXE_lever-codegen"), &binary).expect("copy the binary");
+    let run = |args: &[&str]| {
+        Command::new(&binary)
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("CARGO_MANIFEST_DIR")
+            .output()
+            .expect("the copied binary runs")
+    };
+    let expand = run(&["expand"]);
+    assert!(
+        expand.status.success(),
+        "{}",
+        String::from_utf8_lossy(&expand.stderr)
+    );
+    let (_, from_build, _) = codegen(&["expand"]);
+    assert_eq!(String::from_utf8_lossy(&expand.stdout), from_build);
+    // Errors about the shipped files name them as embedded (`lever-spec/spec/...`), not by a
+    // path into a source tree: the files were not read from disk.
+    std::fs::write(
+        dir.join("overlay.yaml"),
+        "types:\n  Posting:\n    fields:\n      id: { type: string }\n",
+    )
+    .expect("write the overlay");
+    let check = run(&["check", "--overlay", "overlay.yaml"]);
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(!check.status.success());
+    assert!(
+        stderr.contains("the first definition is at lever-spec/spec/resources/postings.yaml:"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

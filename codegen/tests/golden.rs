@@ -97,21 +97,29 @@ fn expand_twice_is_byte_identical() {
 fn every_action_links_to_lever_docs() {
     let spec = lever_spec::load(&lever_spec::default_spec_dir(), &[]).expect("shipped spec");
     let source = lever_codegen::generate_client(&spec).expect("generates");
+    let mut without_docs = Vec::new();
     for (_, action) in spec.actions() {
-        if let Some(url) = &action.docs {
-            assert!(
-                source.contains(url.as_str()),
-                "{} docs link missing",
-                action.full_name()
-            );
+        match &action.docs {
+            Some(url) => {
+                let link = format!("[Lever's documentation]({url})");
+                assert!(
+                    source.contains(&link),
+                    "{}: the generated docs lack its link {url}",
+                    action.full_name()
+                );
+            }
+            None => without_docs.push(action.full_name()),
         }
         let builder = format!(
-            "pub struct {}{}Request",
-            lever_spec::naming::pascal(&action.resource),
-            lever_spec::naming::pascal(&action.name)
+            "pub struct {}",
+            lever_codegen::names::request_builder(action)
         );
         assert!(source.contains(&builder), "{builder}");
     }
+    assert!(
+        without_docs.is_empty(),
+        "every shipped action needs `docs:` (a link to Lever's documentation); these have none: {without_docs:?}"
+    );
 }
 
 #[test]

@@ -11,6 +11,19 @@ pub use crate::api_request::{ApiRequest, RequestBody as Body};
 pub use crate::codegen_support::*;
 pub use crate::form::FormBody;
 
+/// Contract 1 between generated code and this runtime. Code generated outside this crate
+/// (`lever_macros::overlay!`) comes wrapped in this macro, the number being
+/// `lever_codegen::RUNTIME_CONTRACT` of the generator that wrote it. A `lever-macros` built
+/// for a runtime without this contract then fails with one error, "cannot find macro
+/// `__lever_client_runtime_contract_1`", instead of one error per generated item. When the
+/// contract changes, both numbers go up, and the old macro stays here as a `compile_error!`
+/// that says which side to update.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lever_client_runtime_contract_1 {
+    ($($generated:tt)*) => { $($generated)* };
+}
+
 use crate::client::Client;
 use crate::error::Error;
 use crate::pagination::PageGuard;

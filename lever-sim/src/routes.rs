@@ -1,15 +1,6 @@
 //! The route table: every action of the spec, classified by shape.
 
-use lever_spec::{Action, Method, Response, Spec, TypeRef};
-
-/// One path segment of a route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Seg {
-    /// A literal segment.
-    Lit(String),
-    /// A `{placeholder}`.
-    Param(String),
-}
+use lever_spec::{Action, Method, PathSegment, Response, Spec, TypeRef};
 
 /// What an action does, judged from its method, path and response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +31,6 @@ pub(crate) enum Kind {
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
     pub action: Action,
-    pub segs: Vec<Seg>,
     pub kind: Kind,
     /// The object type the action reads or writes in the store.
     pub ty: Option<String>,
@@ -49,28 +39,6 @@ pub(crate) struct Route {
     pub parent_params: Vec<(String, String)>,
     /// The path parameter holding the addressed object's ID, if any.
     pub id_param: Option<String>,
-}
-
-pub(crate) fn segments(path: &str) -> Vec<Seg> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if s.starts_with('{') && s.ends_with('}') && s.len() > 2 {
-                Seg::Param(s[1..s.len() - 1].to_string())
-            } else {
-                Seg::Lit(s.to_string())
-            }
-        })
-        .collect()
-}
-
-fn shape(segs: &[Seg]) -> Vec<Option<&str>> {
-    segs.iter()
-        .map(|s| match s {
-            Seg::Lit(l) => Some(l.as_str()),
-            Seg::Param(_) => None,
-        })
-        .collect()
 }
 
 /// The object type named by a response, if it names one.
@@ -98,134 +66,157 @@ fn type_name(t: &TypeRef) -> Option<String> {
 
 /// Builds the route table for every action of `spec`.
 pub(crate) fn compile(spec: &Spec) -> Vec<Route> {
-    let all: Vec<(&Action, Vec<Seg>)> = spec
-        .actions()
-        .map(|(_, a)| (a, segments(&a.path)))
-        .collect();
-    // The type a GET at a given path shape returns (used to find what other actions address).
-    let get_type = |wanted: &[Option<&str>]| -> Option<String> {
-        all.iter()
-            .filter(|(a, s)| a.method == Method::Get && shape(s) == wanted)
+    let table = Shapes {
+        spec,
+        all: spec
+            .actions()
+            .map(|(_, a)| (a, a.path_template.shape()))
+            .collect(),
+    };
+    table
+        .all
+        .iter()
+        .map(|(action, shape)| table.route(action, shape))
+        .collect()
+}
+
+/// Every action with its path shape (literals, `None` for parameters), to find what the
+/// actions at a given shape return.
+struct Shapes<'s> {
+    spec: &'s Spec,
+    all: Vec<(&'s Action, Vec<Option<&'s str>>)>,
+}
+
+impl Shapes<'_> {
+    /// The type a GET at `wanted` returns (used to find what other actions address).
+    fn get_type(&self, wanted: &[Option<&str>]) -> Option<String> {
+        self.all
+            .iter()
+            .filter(|(a, s)| a.method == Method::Get && s.as_slice() == wanted)
             .find_map(|(a, _)| response_type(&a.response))
-    };
-    let has_get_at = |wanted: &[Option<&str>]| -> bool {
-        all.iter()
-            .any(|(a, s)| a.method == Method::Get && shape(s) == wanted)
-    };
-    let has_list_at = |wanted: &[Option<&str>]| -> bool {
-        all.iter().any(|(a, s)| {
+    }
+
+    fn has_get_at(&self, wanted: &[Option<&str>]) -> bool {
+        self.all
+            .iter()
+            .any(|(a, s)| a.method == Method::Get && s.as_slice() == wanted)
+    }
+
+    fn has_list_at(&self, wanted: &[Option<&str>]) -> bool {
+        self.all.iter().any(|(a, s)| {
             a.method == Method::Get
-                && shape(s) == wanted
+                && s.as_slice() == wanted
                 && (a.paginated || is_list_response(&a.response))
         })
-    };
-    let resource_type = |resource: &str| -> Option<String> {
-        let r = spec.resources.get(resource)?;
+    }
+
+    /// The type a resource is about: its `get`'s, its `list`'s, or any action's.
+    fn resource_type(&self, resource: &str) -> Option<String> {
+        let r = self.spec.resources.get(resource)?;
         let pick = |name: &str| r.actions.get(name).and_then(|a| response_type(&a.response));
         pick("get")
             .or_else(|| pick("list"))
             .or_else(|| r.actions.values().find_map(|a| response_type(&a.response)))
-    };
+    }
 
-    let mut routes = Vec::new();
-    for (action, segs) in &all {
-        let sh = shape(segs);
-        let last = segs.last();
-        let last_is_param = matches!(last, Some(Seg::Param(_)));
-        let params: Vec<String> = segs
-            .iter()
-            .filter_map(|s| match s {
-                Seg::Param(p) => Some(p.clone()),
-                Seg::Lit(_) => None,
-            })
-            .collect();
-        let resp_ty = response_type(&action.response);
-        let parent_shape: Vec<Option<&str>> = sh[..sh.len().saturating_sub(1)].to_vec();
-        let mut with_id = sh.clone();
-        with_id.push(None);
-
-        let (kind, ty, id_param) = match action.method {
-            Method::Get => {
-                if action.paginated {
-                    let deleted = matches!(last, Some(Seg::Lit(l)) if l == "deleted");
-                    let kind = if deleted {
-                        Kind::ListDeleted
-                    } else {
-                        Kind::List
-                    };
-                    (kind, resp_ty.clone(), None)
-                } else if is_list_response(&action.response) {
-                    (Kind::ListAll, resp_ty.clone(), None)
-                } else if last_is_param {
-                    (Kind::Get, resp_ty.clone(), params.last().cloned())
-                } else {
-                    (Kind::Other, resp_ty.clone(), None)
-                }
-            }
-            Method::Post | Method::Put | Method::Patch => {
-                if last_is_param {
-                    let ty = resp_ty.clone().or_else(|| get_type(&sh));
-                    (Kind::Update, ty, params.last().cloned())
-                } else if action.method == Method::Post
-                    && (has_list_at(&sh) || has_get_at(&with_id) || params.is_empty())
-                {
-                    (
-                        Kind::Create,
-                        resp_ty.clone().or_else(|| get_type(&with_id)),
-                        None,
-                    )
-                } else if params.is_empty() {
-                    (
-                        Kind::BatchUpdate,
-                        resp_ty.clone().or_else(|| get_type(&with_id)),
-                        None,
-                    )
-                } else {
-                    let verb = match last {
-                        Some(Seg::Lit(l)) => l.clone(),
-                        _ => String::new(),
-                    };
-                    let ty = get_type(&parent_shape).or_else(|| resp_ty.clone());
-                    (Kind::ObjectAction(verb), ty, params.last().cloned())
-                }
-            }
-            Method::Delete => {
-                let ty = get_type(&sh)
-                    .or_else(|| get_type(&parent_shape))
-                    .or_else(|| resource_type(&action.resource));
-                (
-                    Kind::Delete,
-                    ty,
-                    if last_is_param {
-                        params.last().cloned()
-                    } else {
-                        None
-                    },
-                )
-            }
-        };
-        let ty = ty.or_else(|| resource_type(&action.resource));
-        let parent_params = segs
+    fn route(&self, action: &Action, sh: &[Option<&str>]) -> Route {
+        let (kind, ty, id_param) = self.classify(action, sh);
+        let ty = ty.or_else(|| self.resource_type(&action.resource));
+        let parent_params = action
+            .path_template
+            .segments()
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match s {
-                Seg::Param(p) if Some(p) != id_param.as_ref() => {
-                    let key = get_type(&sh[..=i]).unwrap_or_else(|| p.clone());
+                PathSegment::Param(p) if Some(p) != id_param.as_ref() => {
+                    let key = self.get_type(&sh[..=i]).unwrap_or_else(|| p.clone());
                     Some((p.clone(), crate::store::parent_key(&key)))
                 }
                 _ => None,
             })
             .collect();
-        routes.push(Route {
-            action: (*action).clone(),
-            segs: segs.clone(),
+        Route {
+            action: action.clone(),
             kind,
             ty,
             parent_params,
             id_param,
-        });
+        }
     }
-    routes
+
+    /// What an action does, the type it reads or writes, and the parameter holding the
+    /// addressed object's ID.
+    fn classify(
+        &self,
+        action: &Action,
+        sh: &[Option<&str>],
+    ) -> (Kind, Option<String>, Option<String>) {
+        let last = action.path_template.segments().last();
+        let last_is_param = matches!(last, Some(PathSegment::Param(_)));
+        let last_param = action.path_template.params().last().map(str::to_string);
+        let has_params = last_param.is_some();
+        let resp_ty = response_type(&action.response);
+        let parent_shape = &sh[..sh.len().saturating_sub(1)];
+        let mut with_id = sh.to_vec();
+        with_id.push(None);
+        match action.method {
+            Method::Get => {
+                if action.paginated {
+                    let deleted = matches!(last, Some(PathSegment::Literal(l)) if l == "deleted");
+                    let kind = if deleted {
+                        Kind::ListDeleted
+                    } else {
+                        Kind::List
+                    };
+                    (kind, resp_ty, None)
+                } else if is_list_response(&action.response) {
+                    (Kind::ListAll, resp_ty, None)
+                } else if last_is_param {
+                    (Kind::Get, resp_ty, last_param)
+                } else {
+                    (Kind::Other, resp_ty, None)
+                }
+            }
+            Method::Post | Method::Put | Method::Patch => {
+                if last_is_param {
+                    let ty = resp_ty.or_else(|| self.get_type(sh));
+                    (Kind::Update, ty, last_param)
+                } else if action.method == Method::Post
+                    && (self.has_list_at(sh) || self.has_get_at(&with_id) || !has_params)
+                {
+                    (
+                        Kind::Create,
+                        resp_ty.or_else(|| self.get_type(&with_id)),
+                        None,
+                    )
+                } else if !has_params {
+                    (
+                        Kind::BatchUpdate,
+                        resp_ty.or_else(|| self.get_type(&with_id)),
+                        None,
+                    )
+                } else {
+                    let verb = match last {
+                        Some(PathSegment::Literal(l)) => l.clone(),
+                        _ => String::new(),
+                    };
+                    let ty = self.get_type(parent_shape).or(resp_ty);
+                    (Kind::ObjectAction(verb), ty, last_param)
+                }
+            }
+            Method::Delete => {
+                let ty = self
+                    .get_type(sh)
+                    .or_else(|| self.get_type(parent_shape))
+                    .or_else(|| self.resource_type(&action.resource));
+                (
+                    Kind::Delete,
+                    ty,
+                    if last_is_param { last_param } else { None },
+                )
+            }
+        }
+    }
 }
 
 /// A matched route and its path parameters.
@@ -234,40 +225,19 @@ pub(crate) struct Matched<'a> {
     pub params: Vec<(String, String)>,
 }
 
-/// Finds the most specific route for `method` and `path` (relative to `/v1`).
+/// Finds the most specific route for `method` and `path` (relative to `/v1`): of the routes
+/// whose template matches, the one with literal segments earliest (so `/postings/deleted`
+/// beats `/postings/{id}`).
 pub(crate) fn find<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<Matched<'a>> {
-    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let mut best: Option<(&Route, Vec<bool>)> = None;
-    for route in routes {
-        if route.action.method.as_str() != method || route.segs.len() != parts.len() {
-            continue;
-        }
-        let ok = route.segs.iter().zip(&parts).all(|(s, p)| match s {
-            Seg::Lit(l) => l == p,
-            Seg::Param(_) => !p.is_empty(),
-        });
-        if !ok {
-            continue;
-        }
-        let lits: Vec<bool> = route
-            .segs
-            .iter()
-            .map(|s| matches!(s, Seg::Lit(_)))
-            .collect();
-        // Prefer literal segments, earliest first (so `/postings/deleted` beats `/postings/{id}`).
-        if best.as_ref().is_none_or(|(_, b)| lits > *b) {
-            best = Some((route, lits));
-        }
-    }
-    let (route, _) = best?;
-    let params = route
-        .segs
+    let (route, params) = routes
         .iter()
-        .zip(&parts)
-        .filter_map(|(s, p)| match s {
-            Seg::Param(name) => Some((name.clone(), percent_decode(p))),
-            Seg::Lit(_) => None,
-        })
+        .filter(|route| route.action.method.as_str() == method)
+        .filter_map(|route| Some((route, route.action.path_template.match_path(path)?)))
+        // `min_by_key` keeps the first of equally specific routes.
+        .min_by_key(|(route, _)| std::cmp::Reverse(route.action.path_template.literal_mask()))?;
+    let params = params
+        .into_iter()
+        .map(|(name, raw)| (name.to_string(), percent_decode(raw)))
         .collect();
     Some(Matched { route, params })
 }

@@ -1,7 +1,7 @@
 //! The Lever spec: its YAML format, loading, overlays and validation with located errors.
 //!
 //! ```no_run
-//! let spec = lever_spec::load(&lever_spec::default_spec_dir(), &[]).map_err(|e| e.to_string())?;
+//! let spec = lever_spec::shipped().map_err(|e| e.to_string())?;
 //! for (resource, action) in spec.actions() {
 //!     println!("{}.{}: {} {}", resource.name, action.name, action.method.as_str(), action.path);
 //! }
@@ -19,14 +19,16 @@ mod check;
 mod diag;
 pub mod model;
 pub mod naming;
+mod path;
+mod shipped;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use check::path_shape;
 pub use diag::{Diagnostic, SpecError};
 pub use model::*;
+pub use shipped::{shipped, shipped_files, shipped_sources, shipped_with_overlays, ShippedFile};
 
 use crate::check::Origin;
 use crate::diag::Sink;
@@ -48,7 +50,9 @@ pub enum LoadError {
     Invalid(#[from] SpecError),
 }
 
-/// The folder of the spec shipped with this crate.
+/// The folder of the spec in this crate's source tree. Only there while the source is (a
+/// checkout, or cargo's registry copy); [`shipped`] and [`shipped_files`] are compiled in and
+/// work anywhere.
 pub fn default_spec_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("spec")
 }
@@ -91,11 +95,21 @@ pub fn spec_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// Loads the spec at `path` (a file or folder), merges `overlays` in order, and validates.
 pub fn load(path: &Path, overlays: &[PathBuf]) -> Result<Spec, LoadError> {
     let base = read_all(&spec_files(path)?)?;
-    let mut overlay_sources = Vec::new();
+    Ok(from_byte_sources(base, read_overlays(overlays)?)?)
+}
+
+/// Loads the [`shipped`] spec (compiled in, no files needed) and merges `overlays` (files or
+/// folders) in order, then validates.
+pub fn load_shipped(overlays: &[PathBuf]) -> Result<Spec, LoadError> {
+    Ok(shipped_with_overlays(read_overlays(overlays)?)?)
+}
+
+fn read_overlays(overlays: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<u8>)>, LoadError> {
+    let mut sources = Vec::new();
     for overlay in overlays {
-        overlay_sources.extend(read_all(&spec_files(overlay)?)?);
+        sources.extend(read_all(&spec_files(overlay)?)?);
     }
-    Ok(from_byte_sources(base, overlay_sources)?)
+    Ok(sources)
 }
 
 fn read_all(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<u8>)>, LoadError> {

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::path::{PathSegment, PathTemplate};
 use crate::yaml::Location;
 
 /// A fully loaded, merged and validated spec.
@@ -288,8 +289,10 @@ pub struct Action {
     pub doc: Option<String>,
     /// HTTP method.
     pub method: Method,
-    /// Path relative to the base URL, with `{param}` placeholders.
+    /// Path relative to the base URL, with `{param}` placeholders, as the spec writes it.
     pub path: String,
+    /// [`path`](Self::path) parsed into segments: read these rather than parsing the text.
+    pub path_template: PathTemplate,
     /// Path parameters in the order they appear in the path.
     pub path_params: Vec<Param>,
     /// Query parameters in declaration order (without `perform_as`, `limit`, `offset`).
@@ -316,6 +319,17 @@ impl Action {
         format!("{}.{}", self.resource, self.name)
     }
 
+    /// The query parameters that are arguments of the action's method (and of `request!`),
+    /// after the path parameters: required and given once.
+    pub fn argument_query(&self) -> impl Iterator<Item = &Param> {
+        self.query.iter().filter(|p| p.is_argument())
+    }
+
+    /// The query parameters set with the request builder's setters: optional or repeated.
+    pub fn setter_query(&self) -> impl Iterator<Item = &Param> {
+        self.query.iter().filter(|p| !p.is_argument())
+    }
+
     /// Looks up a query parameter by wire name.
     pub fn query_param(&self, name: &str) -> Option<&Param> {
         self.query.iter().find(|p| p.name == name)
@@ -335,6 +349,14 @@ pub struct Param {
     pub required: bool,
     /// May be given several times (`?tag=a&tag=b`).
     pub repeated: bool,
+}
+
+impl Param {
+    /// Whether a query parameter is an argument of the action's method rather than a setter:
+    /// required, and given once (a repeated one gets a setter that adds one value per call).
+    pub fn is_argument(&self) -> bool {
+        self.required && !self.repeated
+    }
 }
 
 /// A request body.

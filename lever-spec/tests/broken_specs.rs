@@ -121,6 +121,8 @@ broken! {
     unknown_oauth_scope: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: /things, response: Posting, scopes: ['postings:raed:admin'] }\n";
     perform_as_bad_value: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, response: Posting, perform_as: requried }\n";
     perform_as_as_query_parameter: "resources:\n  things:\n    actions:\n      create: { title: Create, method: POST, path: /things, response: Posting, query: { perform_as: UserId } }\n";
+    path_parameter_inside_a_segment: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: '/things/v{version}', params: { version: string }, response: Posting }\n";
+    same_route_with_other_parameter_names: "resources:\n  things:\n    actions:\n      get: { title: Get, method: GET, path: '/things/{thing}', params: { thing: string }, response: Posting }\n      fetch: { title: Fetch, method: GET, path: '/things/{id}/', params: { id: string }, response: Posting }\n";
     same_route_twice: "resources:\n  things:\n    actions:\n      all: { title: All, method: GET, path: /postings, response: Posting }\n";
     boolean_written_as_string: "types:\n  Thing:\n    fields:\n      id: { type: string, optional: 'yes' }\n";
     type_contains_itself: "types:\n  Node:\n    fields:\n      parent: { type: Node }\n";

@@ -1,8 +1,8 @@
 //! `request!(client, GET "/path/{param}", args...)`.
 
-use lever_spec::{Action, Spec};
+use lever_spec::{Action, PathTemplate, Spec};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Token};
@@ -35,24 +35,6 @@ impl Parse for Args {
     }
 }
 
-/// `/opportunities/:opportunity/` → `/opportunities/{opportunity}` (Paragon's style is accepted).
-fn normalise(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    let segments: Vec<String> = trimmed
-        .split('/')
-        .map(|s| match s.strip_prefix(':') {
-            Some(name) => format!("{{{name}}}"),
-            None => s.to_string(),
-        })
-        .collect();
-    let joined = segments.join("/");
-    if joined.starts_with('/') {
-        joined
-    } else {
-        format!("/{joined}")
-    }
-}
-
 fn nearest(spec: &Spec, wanted: &str) -> Vec<String> {
     let mut scored: Vec<(f64, String)> = spec
         .actions()
@@ -65,11 +47,10 @@ fn nearest(spec: &Spec, wanted: &str) -> Vec<String> {
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
-fn find<'a>(spec: &'a Spec, method: &str, path: &str) -> Option<&'a Action> {
-    let shape = lever_spec::path_shape(path);
+fn find<'a>(spec: &'a Spec, method: &str, path: &PathTemplate) -> Option<&'a Action> {
     spec.actions()
         .map(|(_, a)| a)
-        .find(|a| a.method.as_str() == method && lever_spec::path_shape(&a.path) == shape)
+        .find(|a| a.method.as_str() == method && a.path_template.same_route(path))
 }
 
 fn describe_arguments(action: &Action) -> String {
@@ -80,9 +61,7 @@ fn describe_arguments(action: &Action) -> String {
         .collect();
     names.extend(
         action
-            .query
-            .iter()
-            .filter(|p| p.required && !p.repeated)
+            .argument_query()
             .map(|p| format!("`{}` (query)", p.name)),
     );
     if action.body.is_some() {
@@ -115,7 +94,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         )
         .to_compile_error();
     }
-    let path = normalise(&args.path.value());
+    // `{param}` or `:param` segments; a trailing `/` is ignored.
+    let path = match PathTemplate::parse_user(&args.path.value()) {
+        Ok(path) => path,
+        Err(message) => return syn::Error::new(args.path.span(), message).to_compile_error(),
+    };
     let Some(action) = find(spec, &method, &path) else {
         let wanted = format!("{method} {path}");
         let near = nearest(spec, &wanted);
@@ -126,11 +109,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         return syn::Error::new(args.path.span(), message).to_compile_error();
     };
     let expected = action.path_params.len()
-        + action
-            .query
-            .iter()
-            .filter(|p| p.required && !p.repeated)
-            .count()
+        + action.argument_query().count()
         + usize::from(action.body.is_some());
     if args.args.len() != expected {
         let span = args
@@ -148,11 +127,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         );
         return syn::Error::new(span, message).to_compile_error();
     }
-    let accessor = format_ident!("{}", lever_spec::naming::pascal(&action.resource));
-    let call = proc_macro2::Ident::new(
-        &lever_spec::naming::field_name(&action.name),
-        Span::call_site(),
-    );
+    let accessor = lever_codegen::names::resource_accessor(&action.resource);
+    let call = lever_codegen::names::action_method(action);
     let client = &args.client;
     let call_args = &args.args;
     // The marker expands the call only when lever-client was built with the resource's

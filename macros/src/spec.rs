@@ -5,37 +5,13 @@ use std::sync::OnceLock;
 
 use lever_spec::Spec;
 
-/// Files as bytes: `lever_spec::from_byte_sources` reports one that is not UTF-8 with a location.
-type Sources = Vec<(PathBuf, Vec<u8>)>;
-
-fn base_sources() -> Result<&'static Sources, String> {
-    static SOURCES: OnceLock<Result<Sources, String>> = OnceLock::new();
-    SOURCES
-        .get_or_init(|| {
-            let files = lever_spec::spec_files(&lever_spec::default_spec_dir())
-                .map_err(|e| e.to_string())?;
-            files
-                .into_iter()
-                .map(|p| {
-                    std::fs::read(&p)
-                        .map(|bytes| (p.clone(), bytes))
-                        .map_err(|e| format!("cannot read {}: {e}", p.display()))
-                })
-                .collect()
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
-/// The shipped spec, loaded once per compiler process.
+/// The shipped spec, loaded once per compiler process. It is compiled into `lever-spec`, so
+/// editing a spec file rebuilds `lever-spec` and this crate, and re-expands every macro.
 pub(crate) fn base() -> Result<&'static Spec, String> {
     static BASE: OnceLock<Result<Spec, String>> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let sources = base_sources()?.clone();
-        lever_spec::from_byte_sources(sources, vec![]).map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(Clone::clone)
+    BASE.get_or_init(|| lever_spec::shipped().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 /// The folder relative paths are resolved against: the crate being compiled.
@@ -51,8 +27,7 @@ pub(crate) fn crate_path(relative: &str) -> PathBuf {
 /// The shipped spec merged with an overlay file; errors name the overlay as `shown_as`.
 pub(crate) fn with_overlay(path: &Path, shown_as: &str) -> Result<Spec, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let base = base_sources()?.clone();
-    lever_spec::from_byte_sources(base, vec![(PathBuf::from(shown_as), bytes)])
+    lever_spec::shipped_with_overlays(vec![(PathBuf::from(shown_as), bytes)])
         .map_err(|e| e.to_string())
 }
 

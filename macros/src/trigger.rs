@@ -2,7 +2,7 @@
 
 use lever_spec::{Response, Spec, TriggerDef, TypeRef};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{FnArg, ItemFn, LitStr, Type};
 
@@ -14,7 +14,7 @@ fn payload_type(spec: &Spec, trigger: &TriggerDef) -> Option<TokenStream> {
             let action = spec.action(&poll.resource, &poll.action)?;
             match &action.response {
                 Response::Data(TypeRef::Named(item)) => {
-                    let ident = format_ident!("{}", item);
+                    let ident = lever_codegen::names::model_type(item);
                     Some(quote!(::lever_client::models::#ident))
                 }
                 _ => None,
@@ -101,22 +101,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
     let trigger = spec.triggers.get(&name.value());
     if trigger.is_none() {
-        let wanted = name.value();
-        let best = spec
-            .triggers
-            .keys()
-            .map(|k| (strsim::jaro_winkler(&wanted, k), k))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .filter(|(score, _)| *score >= 0.8)
-            .map(|(_, k)| format!("did you mean `{k}`?\n\n"))
-            .unwrap_or_default();
-        errors.push(syn::Error::new(
-            name.span(),
-            format!(
-                "unknown trigger `{wanted}`; {best}the triggers are: {}",
-                spec.triggers.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        ));
+        errors.push(unknown_trigger(spec, &name));
     }
     if function.sig.asyncness.is_none() {
         errors.push(syn::Error::new(
@@ -124,66 +109,29 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             "a trigger handler must be an `async fn`",
         ));
     }
-    // `(payload)` or `(account: String, payload)`: multi-tenant apps need the account.
-    let (takes_account, arg_ty) = match function.sig.inputs.iter().collect::<Vec<_>>().as_slice() {
-        [FnArg::Typed(arg)] => (false, Some((*arg.ty).clone())),
-        [FnArg::Typed(account), FnArg::Typed(arg)] if is_string(&account.ty) => {
-            (true, Some((*arg.ty).clone()))
-        }
-        [FnArg::Typed(account), FnArg::Typed(_)] => {
-            errors.push(syn::Error::new_spanned(
-                &account.ty,
-                "the first of two arguments is the connected account's ID: `account: String`",
-            ));
-            (false, None)
-        }
-        _ => {
-            errors.push(syn::Error::new(
-                function.sig.inputs.span(),
-                "a trigger handler takes the trigger's payload, or the account ID (`account: String`) and the payload",
-            ));
-            (false, None)
-        }
-    };
+    let (takes_account, arg_ty) = handler_arguments(&function, &mut errors);
     let (Some(trigger), Some(arg_ty), true) = (trigger, arg_ty, errors.is_empty()) else {
         let errors = errors.iter().map(syn::Error::to_compile_error);
         return quote!(#(#errors)* #function);
     };
-    let variant = format_ident!("{}", lever_spec::naming::pascal(&trigger.name));
+    let payload = match payload_statement(spec, trigger, &arg_ty) {
+        Ok(payload) => payload,
+        Err(error) => return error.to_compile_error(),
+    };
+    registration(&function, trigger, takes_account, &arg_ty, &payload)
+}
+
+/// The handler, and beside it the module that registers it with a `Dispatcher`.
+fn registration(
+    function: &ItemFn,
+    trigger: &TriggerDef,
+    takes_account: bool,
+    arg_ty: &Type,
+    payload: &TokenStream,
+) -> TokenStream {
+    let variant = lever_codegen::names::trigger_variant(&trigger.name);
     let handler = &function.sig.ident;
     let vis = &function.vis;
-    let payload = if is_trigger_event(&arg_ty) {
-        quote!(let payload = event;)
-    } else {
-        match payload_type(spec, trigger) {
-            Some(expected) => {
-                let decode = if trigger.poll.is_some() {
-                    quote!(event.item_as::<#expected>().map_err(::lever_client::triggers::HandlerError::from)?)
-                } else {
-                    quote!(match event.payload {
-                        ::lever_client::triggers::TriggerPayload::Webhook(webhook) => webhook,
-                        ::lever_client::triggers::TriggerPayload::Polled { .. } => {
-                            return ::std::result::Result::Err(::lever_client::triggers::HandlerError::from("a webhook trigger received a polled item"));
-                        }
-                    })
-                };
-                if let Some(message) = wrong_model(spec, trigger, &arg_ty, &expected) {
-                    return syn::Error::new_spanned(&arg_ty, message).to_compile_error();
-                }
-                quote!(let payload: #expected = #decode;)
-            }
-            None => {
-                return syn::Error::new(
-                    arg_ty.span(),
-                    format!(
-                        "trigger `{}` is fed by webhooks and polling; its handler takes `lever_client::triggers::TriggerEvent`",
-                        trigger.name
-                    ),
-                )
-                .to_compile_error()
-            }
-        }
-    };
     // The call carries the argument's span, so a payload of the wrong type is reported at the
     // handler's parameter.
     let call = if takes_account {
@@ -225,4 +173,86 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         }
     }
+}
+
+/// An unknown trigger name, with the nearest known one and the list.
+fn unknown_trigger(spec: &Spec, name: &LitStr) -> syn::Error {
+    let wanted = name.value();
+    let best = spec
+        .triggers
+        .keys()
+        .map(|k| (strsim::jaro_winkler(&wanted, k), k))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score >= 0.8)
+        .map(|(_, k)| format!("did you mean `{k}`?\n\n"))
+        .unwrap_or_default();
+    syn::Error::new(
+        name.span(),
+        format!(
+            "unknown trigger `{wanted}`; {best}the triggers are: {}",
+            spec.triggers.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    )
+}
+
+/// `(payload)` or `(account: String, payload)` (multi-tenant apps need the account):
+/// whether the handler takes the account, and the payload's type.
+fn handler_arguments(function: &ItemFn, errors: &mut Vec<syn::Error>) -> (bool, Option<Type>) {
+    match function.sig.inputs.iter().collect::<Vec<_>>().as_slice() {
+        [FnArg::Typed(arg)] => (false, Some((*arg.ty).clone())),
+        [FnArg::Typed(account), FnArg::Typed(arg)] if is_string(&account.ty) => {
+            (true, Some((*arg.ty).clone()))
+        }
+        [FnArg::Typed(account), FnArg::Typed(_)] => {
+            errors.push(syn::Error::new_spanned(
+                &account.ty,
+                "the first of two arguments is the connected account's ID: `account: String`",
+            ));
+            (false, None)
+        }
+        _ => {
+            errors.push(syn::Error::new(
+                function.sig.inputs.span(),
+                "a trigger handler takes the trigger's payload, or the account ID (`account: String`) and the payload",
+            ));
+            (false, None)
+        }
+    }
+}
+
+/// The statement binding `payload` for the handler: the event itself, or the decoded item
+/// or webhook event; an error when the handler takes a type the trigger does not deliver.
+fn payload_statement(
+    spec: &Spec,
+    trigger: &TriggerDef,
+    arg_ty: &Type,
+) -> Result<TokenStream, syn::Error> {
+    if is_trigger_event(arg_ty) {
+        return Ok(quote!(let payload = event;));
+    }
+    let Some(expected) = payload_type(spec, trigger) else {
+        return Err(syn::Error::new(
+            arg_ty.span(),
+            format!(
+                "trigger `{}` is fed by webhooks and polling; its handler takes `lever_client::triggers::TriggerEvent`",
+                trigger.name
+            ),
+        ));
+    };
+    if let Some(message) = wrong_model(spec, trigger, arg_ty, &expected) {
+        return Err(syn::Error::new_spanned(arg_ty, message));
+    }
+    let decode = if trigger.poll.is_some() {
+        quote!(event.item_as::<#expected>().map_err(::lever_client::triggers::HandlerError::from)?)
+    } else {
+        quote!(match event.payload {
+            ::lever_client::triggers::TriggerPayload::Webhook(webhook) => webhook,
+            ::lever_client::triggers::TriggerPayload::Polled { .. } => {
+                return ::std::result::Result::Err(::lever_client::triggers::HandlerError::from(
+                    "a webhook trigger received a polled item",
+                ));
+            }
+        })
+    };
+    Ok(quote!(let payload: #expected = #decode;))
 }

@@ -129,39 +129,17 @@ impl DriftReport {
     }
 }
 
-/// The path without `/v1` and the query string, split into segments.
-fn segments(path: &str) -> Vec<&str> {
+/// The action a call belongs to: same method, and the template matches the path (without
+/// `/v1` and the query string); of several, the most specific (`/postings/deleted` over
+/// `/postings/{id}`, see `PathTemplate::literal_mask`).
+pub fn find_action<'s>(spec: &'s Spec, method: &str, path: &str) -> Option<&'s Action> {
     let path = path.split(['?', '#']).next().unwrap_or_default();
     let path = path.strip_prefix("/v1").unwrap_or(path);
-    path.split('/').filter(|s| !s.is_empty()).collect()
-}
-
-/// The action a call belongs to: same method, same number of segments, literals equal; the
-/// template with the most literal segments wins (`/postings/deleted` over `/postings/{id}`).
-pub fn find_action<'s>(spec: &'s Spec, method: &str, path: &str) -> Option<&'s Action> {
-    let wanted = segments(path);
     spec.actions()
         .map(|(_, action)| action)
         .filter(|action| action.method.as_str() == method)
-        .filter_map(|action| {
-            let template = segments(&action.path);
-            if template.len() != wanted.len() {
-                return None;
-            }
-            let mut literals = 0;
-            for (t, w) in template.iter().zip(&wanted) {
-                if t.starts_with('{') {
-                    continue;
-                }
-                if t != w {
-                    return None;
-                }
-                literals += 1;
-            }
-            Some((literals, action))
-        })
-        .max_by_key(|(literals, _)| *literals)
-        .map(|(_, action)| action)
+        .filter(|action| action.path_template.match_path(path).is_some())
+        .max_by_key(|action| action.path_template.literal_mask())
 }
 
 /// Checks one response against its action's response and envelope.
