@@ -18,7 +18,7 @@ use crate::state::Shared;
 use crate::store::{merge, public, Obj, Store, HIDDEN};
 use crate::util::lock;
 use crate::webhooks::{
-    self, public_webhook, PendingEvent, EVENTS_WITH_CONDITIONS, LEVER_EVENTS, ORIGINS, TOKEN_KEY,
+    self, public_webhook, PendingEvent, EVENTS_WITH_CONDITIONS, ORIGINS, TOKEN_KEY,
 };
 
 /// What an action answers.
@@ -566,15 +566,12 @@ fn create_webhook(cx: &mut Ctx<'_>, store: &mut Store) -> Result<Reply, ApiError
         return Err(ApiError::bad_request("url must be an http(s) URL"));
     }
     let event = str_field(&cx.body, "event").unwrap_or_default().to_string();
-    let known = if cx.shared.spec.events.is_empty() {
-        LEVER_EVENTS.contains(&event.as_str())
-    } else {
-        cx.shared.spec.events.contains_key(&event)
-    };
-    if !known {
+    let events = &cx.shared.spec.events;
+    if !events.contains_key(&event) {
+        let expected: Vec<&str> = events.keys().map(String::as_str).collect();
         return Err(ApiError::bad_request(format!(
             "Invalid event {event:?}; expected one of {}",
-            LEVER_EVENTS.join(", ")
+            expected.join(", ")
         )));
     }
     let mut configuration = match cx.body.get("configuration") {

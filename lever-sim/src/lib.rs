@@ -37,6 +37,12 @@ mod targeted;
 mod util;
 mod webhooks;
 
+/// The README's examples as doctests, so that the README is their only copy: its test of an
+/// integration runs, the other examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -55,7 +61,7 @@ pub use crate::error::{ApiError, SimError};
 pub use crate::handle::{AccountHandle, SimAccount};
 pub use crate::oauth::OAuthStats;
 pub use crate::util::Clock;
-pub use crate::webhooks::{sign, DeliveryRecord, LEVER_EVENTS};
+pub use crate::webhooks::{sign, DeliveryRecord};
 
 use crate::account::Registry;
 use crate::state::Shared;

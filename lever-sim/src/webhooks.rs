@@ -12,20 +12,6 @@ use crate::state::Shared;
 use crate::store::HIDDEN;
 use crate::util::lock;
 
-/// Lever's ten webhook events (used when the spec lists none).
-pub const LEVER_EVENTS: [&str; 10] = [
-    "applicationCreated",
-    "candidateHired",
-    "candidateStageChange",
-    "candidateArchiveChange",
-    "candidateDeleted",
-    "interviewCreated",
-    "interviewUpdated",
-    "interviewDeleted",
-    "contactCreated",
-    "contactUpdated",
-];
-
 /// Events whose webhooks may carry `configuration.conditions.origins`.
 pub(crate) const EVENTS_WITH_CONDITIONS: [&str; 4] = [
     "applicationCreated",
