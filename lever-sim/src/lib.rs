@@ -23,6 +23,7 @@ mod api;
 mod authorize;
 mod config;
 mod error;
+mod filters;
 mod form;
 mod handle;
 mod oauth;

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use super::fields::{add_unique, str_field, strings};
 use super::{events, opportunities, type_rules, webhook_config, Ctx, Reply};
 use crate::error::ApiError;
-use crate::query::{self, FilterCtx};
+use crate::filters::{self, FilterCtx};
+use crate::query;
 use crate::sample::{complete, declares, sample};
 use crate::store::{merge, Obj, Store, HIDDEN};
 use crate::webhooks::PendingEvent;
@@ -44,14 +45,8 @@ pub(super) fn list(cx: &mut Ctx<'_>, store: &mut Store, deleted: bool) -> Result
         store.all(ty).collect()
     };
     let items: Vec<&Obj> = items.into_iter().filter(|o| cx.parents_match(o)).collect();
-    let fcx = FilterCtx {
-        store,
-        ty,
-        declared: &cx.route.action.query,
-        confidential_access: cx.shared.config.confidential_access,
-        now: cx.now,
-    };
-    let items = query::filter(items, cx.q, &fcx)?;
+    let fcx = filter_ctx(cx, store, ty);
+    let items = filters::filter(items, cx.q, &fcx)?;
     let (page, next) = query::paginate(items, cx.q, cx.max_limit())?;
     let data: Vec<Value> = page.iter().map(|&o| cx.render(store, ty, o)).collect();
     let mut body = json!({ "data": data, "hasNext": next.is_some() });
@@ -61,6 +56,17 @@ pub(super) fn list(cx: &mut Ctx<'_>, store: &mut Store, deleted: bool) -> Result
     Ok(Reply::Json(StatusCode::OK, body))
 }
 
+/// What the query's filters of a list of `ty` need.
+fn filter_ctx<'a>(cx: &'a Ctx<'_>, store: &'a Store, ty: &'a str) -> FilterCtx<'a> {
+    FilterCtx {
+        store,
+        ty,
+        declared: &cx.route.action.query,
+        confidential_access: cx.shared.config.confidential_access,
+        now: cx.now,
+    }
+}
+
 pub(super) fn list_all(cx: &mut Ctx<'_>, store: &mut Store) -> Result<Reply, ApiError> {
     let ty = cx.ty()?;
     let items: Vec<Obj> = store
@@ -68,14 +74,8 @@ pub(super) fn list_all(cx: &mut Ctx<'_>, store: &mut Store) -> Result<Reply, Api
         .filter(|o| cx.parents_match(o))
         .cloned()
         .collect();
-    let fcx = FilterCtx {
-        store,
-        ty,
-        declared: &cx.route.action.query,
-        confidential_access: cx.shared.config.confidential_access,
-        now: cx.now,
-    };
-    let mut items = query::filter(items, cx.q, &fcx)?;
+    let fcx = filter_ctx(cx, store, ty);
+    let mut items = filters::filter(items, cx.q, &fcx)?;
     items.sort_by_key(query::sort_key);
     let data: Vec<Value> = items.iter().map(|o| cx.render(store, ty, o)).collect();
     Ok(cx.reply(StatusCode::OK, Value::Array(data)))
