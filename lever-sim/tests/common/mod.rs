@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
-use lever_sim::{SimConfig, WebhookRetryConfig};
+use lever_sim::{AccountConfig, SimConfig, WebhookRetryConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -54,6 +54,24 @@ pub fn config() -> SimConfig {
             timeout: Duration::from_secs(2),
         },
         ..SimConfig::default()
+    }
+}
+
+/// [`config`] with the accounts `acme` (key `acme-key`) and `globex` (key `globex-key`)
+/// beside the default one.
+pub fn two_accounts() -> SimConfig {
+    SimConfig {
+        accounts: vec![
+            AccountConfig {
+                api_keys: vec!["acme-key".into()],
+                ..AccountConfig::new("acme")
+            },
+            AccountConfig {
+                api_keys: vec!["globex-key".into()],
+                ..AccountConfig::new("globex")
+            },
+        ],
+        ..config()
     }
 }
 
