@@ -29,7 +29,7 @@ pub(crate) fn authorize(shared: &Shared, query: Option<&str>) -> Response {
     };
     let (client, redirect_uri, redirect) = match trusted_redirect(shared, &param) {
         Ok(trusted) => trusted,
-        Err(refused) => return refused,
+        Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why),
     };
     let state = param("state");
     let refuse = |error: &str, description: &str| {
@@ -66,22 +66,19 @@ pub(crate) fn authorize(shared: &Shared, query: Option<&str>) -> Response {
     redirect_with(&redirect, &[("code", &code)], state)
 }
 
-/// The client and the redirect URI (as sent and parsed), or the 400 answer when either
-/// cannot be trusted.
+/// The client and the redirect URI (as sent and parsed), or why either cannot be trusted.
 fn trusted_redirect<'p>(
     shared: &'p Shared,
     param: &impl Fn(&str) -> Option<&'p str>,
-) -> Result<(&'p OAuthConfig, &'p str, url::Url), Response> {
-    let refuse =
-        |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description);
+) -> Result<(&'p OAuthConfig, &'p str, url::Url), &'static str> {
     let client = param("client_id")
         .and_then(|id| shared.client(id))
-        .ok_or_else(|| refuse("Missing or unknown client_id"))?;
-    let redirect_uri = param("redirect_uri").ok_or_else(|| refuse("Missing redirect_uri"))?;
+        .ok_or("Missing or unknown client_id")?;
+    let redirect_uri = param("redirect_uri").ok_or("Missing redirect_uri")?;
     let redirect =
-        url::Url::parse(redirect_uri).map_err(|_| refuse("redirect_uri is not an absolute URL"))?;
+        url::Url::parse(redirect_uri).map_err(|_| "redirect_uri is not an absolute URL")?;
     if !client.redirect_uris.is_empty() && !client.redirect_uris.iter().any(|r| r == redirect_uri) {
-        return Err(refuse("redirect_uri is not registered for this client"));
+        return Err("redirect_uri is not registered for this client");
     }
     Ok((client, redirect_uri, redirect))
 }

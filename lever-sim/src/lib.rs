@@ -105,10 +105,7 @@ impl Simulator {
             .unwrap_or_else(|| "Webhook".to_string());
         let (registry, default_account) = accounts(&spec, &config)?;
         let clients = clients(&config)?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Lever-Webhooks")
-            .build()?;
+        let http = webhooks::delivery_client()?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| SimError::Bind {

@@ -67,6 +67,15 @@ pub(crate) struct PendingEvent {
     pub origin: Option<String>,
 }
 
+/// The HTTP client deliveries are sent with: Lever's user agent, and redirects not followed
+/// (a 3xx answer is a failed attempt, as in Lever).
+pub(crate) fn delivery_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Lever-Webhooks")
+        .build()
+}
+
 /// Lowercase hex HMAC-SHA256 of `token + triggered_at`, keyed with `signature_token`.
 pub fn sign(signature_token: &str, token: &str, triggered_at: i64) -> String {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
@@ -177,7 +186,6 @@ async fn deliver(shared: Arc<Shared>, job: Delivery) {
         let result = shared
             .http
             .post(&url)
-            .header(reqwest::header::USER_AGENT, "Lever-Webhooks")
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .timeout(retry.timeout)
             .body(body.to_string())
