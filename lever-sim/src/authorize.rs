@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::config::OAuthConfig;
 use crate::oauth::oauth_error;
 use crate::state::Shared;
 use crate::util::lock;
@@ -26,46 +27,17 @@ pub(crate) fn authorize(shared: &Shared, query: Option<&str>) -> Response {
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     };
-    let Some(client) = param("client_id").and_then(|id| shared.client(id)) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing or unknown client_id",
-        );
+    let (client, redirect_uri, redirect) = match trusted_redirect(shared, &param) {
+        Ok(trusted) => trusted,
+        Err(why) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", why),
     };
-    let Some(redirect_uri) = param("redirect_uri") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing redirect_uri",
-        );
-    };
-    let Ok(redirect) = url::Url::parse(redirect_uri) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "redirect_uri is not an absolute URL",
-        );
-    };
-    if !client.redirect_uris.is_empty() && !client.redirect_uris.iter().any(|r| r == redirect_uri) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "redirect_uri is not registered for this client",
-        );
-    }
     let state = param("state");
     let refuse = |error: &str, description: &str| {
-        let mut to = redirect.clone();
-        {
-            let mut pairs = to.query_pairs_mut();
-            pairs.append_pair("error", error);
-            pairs.append_pair("error_description", description);
-            if let Some(state) = state {
-                pairs.append_pair("state", state);
-            }
-        }
-        found(&to)
+        redirect_with(
+            &redirect,
+            &[("error", error), ("error_description", description)],
+            state,
+        )
     };
     if param("response_type") != Some("code") {
         return refuse(
@@ -91,17 +63,37 @@ pub(crate) fn authorize(shared: &Shared, query: Option<&str>) -> Response {
         Some(client.client_id.clone()),
         Some(redirect_uri.to_string()),
     );
-    let mut to = redirect;
-    {
-        let mut pairs = to.query_pairs_mut();
-        pairs.append_pair("code", &code);
-        if let Some(state) = state {
-            pairs.append_pair("state", state);
-        }
-    }
-    found(&to)
+    redirect_with(&redirect, &[("code", &code)], state)
 }
 
-fn found(location: &url::Url) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, location.as_str())]).into_response()
+/// The client and the redirect URI (as sent and parsed), or why either cannot be trusted.
+fn trusted_redirect<'p>(
+    shared: &'p Shared,
+    param: &impl Fn(&str) -> Option<&'p str>,
+) -> Result<(&'p OAuthConfig, &'p str, url::Url), &'static str> {
+    let client = param("client_id")
+        .and_then(|id| shared.client(id))
+        .ok_or("Missing or unknown client_id")?;
+    let redirect_uri = param("redirect_uri").ok_or("Missing redirect_uri")?;
+    let redirect =
+        url::Url::parse(redirect_uri).map_err(|_| "redirect_uri is not an absolute URL")?;
+    if !client.redirect_uris.is_empty() && !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return Err("redirect_uri is not registered for this client");
+    }
+    Ok((client, redirect_uri, redirect))
+}
+
+/// 302 to `redirect` with `pairs` and `state` added to its query (a query it has is kept).
+fn redirect_with(redirect: &url::Url, pairs: &[(&str, &str)], state: Option<&str>) -> Response {
+    let mut to = redirect.clone();
+    {
+        let mut query = to.query_pairs_mut();
+        for (name, value) in pairs {
+            query.append_pair(name, value);
+        }
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+    }
+    (StatusCode::FOUND, [(header::LOCATION, to.as_str())]).into_response()
 }

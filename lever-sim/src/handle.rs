@@ -162,7 +162,7 @@ impl AccountHandle {
         let events = {
             let mut store = lock(&self.account.store);
             store.get(type_name, id)?;
-            api::delete_object(&self.shared, &mut store, type_name, id, None, now)
+            api::delete_object(&mut store, type_name, id, None, now)
         };
         webhooks::dispatch(&self.shared, &self.account, events);
         lock(&self.account.store)

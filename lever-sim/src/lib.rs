@@ -23,6 +23,7 @@ mod api;
 mod authorize;
 mod config;
 mod error;
+mod filters;
 mod form;
 mod handle;
 mod oauth;
@@ -36,6 +37,12 @@ mod store;
 mod targeted;
 mod util;
 mod webhooks;
+
+/// The README's examples as doctests, so that the README is their only copy: its test of an
+/// integration runs, the other examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -55,7 +62,7 @@ pub use crate::error::{ApiError, SimError};
 pub use crate::handle::{AccountHandle, SimAccount};
 pub use crate::oauth::OAuthStats;
 pub use crate::util::Clock;
-pub use crate::webhooks::{sign, DeliveryRecord, LEVER_EVENTS};
+pub use crate::webhooks::{sign, DeliveryRecord};
 
 use crate::account::Registry;
 use crate::state::Shared;
@@ -98,10 +105,7 @@ impl Simulator {
             .unwrap_or_else(|| "Webhook".to_string());
         let (registry, default_account) = accounts(&spec, &config)?;
         let clients = clients(&config)?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Lever-Webhooks")
-            .build()?;
+        let http = webhooks::delivery_client()?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| SimError::Bind {

@@ -63,33 +63,13 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let mut config = SimConfig {
-        addr: args.addr,
-        seed: args.seed,
-        rate_limit: (!args.no_rate_limit).then_some(RateLimitConfig {
-            requests_per_second: args.rate_limit,
-            burst: args.burst,
-        }),
-        ..SimConfig::default()
-    };
-    if !args.api_keys.is_empty() {
-        config.api_keys = args.api_keys;
-    }
-    config.accounts = (1..=args.accounts)
-        .map(|i| AccountConfig::new(format!("account-{i}")))
-        .collect();
-    config.faults.error_rate = args.error_rate;
-    config.faults.drop_rate = args.drop_rate;
-    config.faults.delay = args.delay_ms.map(std::time::Duration::from_millis);
-    if let Some(path) = &args.spec {
-        match lever_spec::load(path, &[]) {
-            Ok(spec) => config.spec = Some(std::sync::Arc::new(spec)),
-            Err(e) => {
-                eprintln!("lever-sim: {e}");
-                return ExitCode::FAILURE;
-            }
+    let config = match sim_config(&args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("lever-sim: {e}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
     let sim = match Simulator::start(config).await {
         Ok(sim) => sim,
         Err(e) => {
@@ -109,8 +89,44 @@ async fn main() -> ExitCode {
             }
         }
     }
-    // stdout is for scripts: the base URL first (tools rely on it), then tab-separated
-    // `account NAME ID API_KEY` and `auth-code ACCOUNT CODE` lines.
+    print_where_to_connect(&sim, &codes);
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("lever-sim: cannot wait for Ctrl-C: {e}");
+    }
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// The simulator's configuration from the command line; the spec is loaded here.
+fn sim_config(args: &Args) -> Result<SimConfig, lever_spec::LoadError> {
+    let mut config = SimConfig {
+        addr: args.addr,
+        seed: args.seed,
+        rate_limit: (!args.no_rate_limit).then_some(RateLimitConfig {
+            requests_per_second: args.rate_limit,
+            burst: args.burst,
+        }),
+        ..SimConfig::default()
+    };
+    if !args.api_keys.is_empty() {
+        config.api_keys = args.api_keys.clone();
+    }
+    config.accounts = (1..=args.accounts)
+        .map(|i| AccountConfig::new(format!("account-{i}")))
+        .collect();
+    config.faults.error_rate = args.error_rate;
+    config.faults.drop_rate = args.drop_rate;
+    config.faults.delay = args.delay_ms.map(std::time::Duration::from_millis);
+    if let Some(path) = &args.spec {
+        config.spec = Some(std::sync::Arc::new(lever_spec::load(path, &[])?));
+    }
+    Ok(config)
+}
+
+/// stdout is for scripts: the base URL first (tools rely on it), then tab-separated
+/// `account NAME ID API_KEY` and `auth-code ACCOUNT CODE` lines; stderr gets a summary for
+/// people.
+fn print_where_to_connect(sim: &Simulator, codes: &[(String, String)]) {
     println!("{}", sim.base_url());
     for account in sim.accounts() {
         println!(
@@ -118,7 +134,7 @@ async fn main() -> ExitCode {
             account.name, account.id, account.api_key
         );
     }
-    for (account, code) in &codes {
+    for (account, code) in codes {
         println!("auth-code\t{account}\t{code}");
     }
     let client = sim.oauth_config();
@@ -129,9 +145,4 @@ async fn main() -> ExitCode {
         sim.authorize_url(),
         sim.oauth_token_url()
     );
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("lever-sim: cannot wait for Ctrl-C: {e}");
-    }
-    sim.shutdown().await;
-    ExitCode::SUCCESS
 }

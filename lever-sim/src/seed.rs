@@ -244,8 +244,41 @@ fn finish(spec: &Spec, store: &mut Store, ty: &str, value: Value) -> Obj {
 
 /// Fills `store` with the seed data.
 pub(crate) fn seed(spec: &Spec, store: &mut Store) {
-    // Users.
-    let mut users = Vec::new();
+    let users = seed_users(spec, store);
+    let stages = seed_stages(spec, store);
+    let reasons = seed_archive_reasons(spec, store);
+    let postings = seed_postings(spec, store, &users);
+    let open: Vec<&SeededPosting> = postings
+        .iter()
+        .filter(|p| (p.state == "published" || p.state == "internal") && !p.confidential)
+        .collect();
+    let cx = CandidateSeed {
+        spec,
+        users: &users,
+        stages: &stages,
+        reasons: &reasons,
+        open: &open,
+    };
+    for (i, person) in PEOPLE.iter().enumerate() {
+        seed_candidate(&cx, store, i, person);
+    }
+}
+
+/// The seeded users' IDs, the super admin first.
+struct Users(Vec<String>);
+
+impl Users {
+    /// The `i`-th user (wrapping).
+    fn pick(&self, i: usize) -> String {
+        self.0
+            .get(i % self.0.len().max(1))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+fn seed_users(spec: &Spec, store: &mut Store) -> Users {
+    let mut users: Vec<String> = Vec::new();
     for (i, (name, role, title)) in USERS.iter().enumerate() {
         let id = store.rng.uuid();
         let created = BASE_MS - 400 * DAY + i as i64 * DAY;
@@ -265,14 +298,11 @@ pub(crate) fn seed(spec: &Spec, store: &mut Store) {
         finish(spec, store, "User", user);
         users.push(id);
     }
-    let user = |i: usize| {
-        users
-            .get(i % users.len().max(1))
-            .cloned()
-            .unwrap_or_default()
-    };
+    Users(users)
+}
 
-    // Stages (ordered by createdAt).
+/// The stages' IDs, in pipeline order (Lever's slugs, then UUIDs).
+fn seed_stages(spec: &Spec, store: &mut Store) -> Vec<String> {
     let mut stages = Vec::new();
     for (i, (slug, text)) in STAGES.iter().enumerate() {
         let id = if slug.is_empty() {
@@ -285,7 +315,11 @@ pub(crate) fn seed(spec: &Spec, store: &mut Store) {
         stages.push(id);
     }
 
-    // Archive reasons.
+    stages
+}
+
+/// The archive reasons' IDs, the hired one first.
+fn seed_archive_reasons(spec: &Spec, store: &mut Store) -> Vec<String> {
     let mut reasons = Vec::new();
     for (i, (text, kind, status)) in ARCHIVE_REASONS.iter().enumerate() {
         let id = store.rng.uuid();
@@ -297,7 +331,19 @@ pub(crate) fn seed(spec: &Spec, store: &mut Store) {
         reasons.push(id);
     }
 
-    // Postings.
+    reasons
+}
+
+/// What candidates need of a seeded posting.
+struct SeededPosting {
+    id: String,
+    state: String,
+    location: String,
+    confidential: bool,
+}
+
+fn seed_postings(spec: &Spec, store: &mut Store, users: &Users) -> Vec<SeededPosting> {
+    let user = |i: usize| users.pick(i);
     let mut postings = Vec::new();
     for (i, (title, team, dept, location, commitment, state, workplace, confidential)) in
         POSTINGS.iter().enumerate()
@@ -346,122 +392,150 @@ pub(crate) fn seed(spec: &Spec, store: &mut Store) {
             posting["salaryDescription"] = json!("Competitive salary and equity.");
         }
         finish(spec, store, "Posting", posting);
-        postings.push((
+        postings.push(SeededPosting {
             id,
-            (*state).to_string(),
-            (*location).to_string(),
-            *confidential,
-        ));
-    }
-    let open: Vec<usize> = postings
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| (p.1 == "published" || p.1 == "internal") && !p.3)
-        .map(|(i, _)| i)
-        .collect();
-
-    // Contacts, opportunities, applications.
-    let hired_reason = reasons.first().cloned().unwrap_or_default();
-    for (i, (name, headline, location)) in PEOPLE.iter().enumerate() {
-        let contact_id = store.rng.uuid();
-        let created =
-            BASE_MS - 60 * DAY + i as i64 * 2 * DAY + store.rng.below(DAY as usize) as i64;
-        let email = email_of(name, "example.com");
-        let phone = json!({ "type": "mobile", "value": format!("+1 415 555 {:04}", 100 + i) });
-        finish(
-            spec,
-            store,
-            "Contact",
-            json!({
-                "id": contact_id, "name": name, "headline": headline,
-                "location": { "name": location }, "emails": [email], "phones": [phone],
-                "isAnonymized": false, "createdAt": created,
-            }),
-        );
-        let opp_id = store.rng.uuid();
-        let with_posting = i % 4 != 3 && !open.is_empty();
-        let posting = with_posting.then(|| &postings[open[i % open.len()]]);
-        let stage_ix = if posting.is_some() {
-            3 + store.rng.below(stages.len() - 3)
-        } else {
-            store.rng.below(3)
-        };
-        let stage = stages[stage_ix].clone();
-        let updated = created + (store.rng.below(10) as i64 + 1) * DAY;
-        let archived = match i % 7 {
-            5 => json!({ "archivedAt": updated, "reason": reasons[1 + i % (reasons.len() - 1)] }),
-            6 if posting.is_some() => json!({ "archivedAt": updated, "reason": hired_reason }),
-            _ => Value::Null,
-        };
-        let origin = if posting.is_some() {
-            ORIGINS[i % 3 % 2 * 2]
-        } else {
-            ORIGINS[1 + i % 4]
-        };
-        let mut opp = json!({
-            "id": opp_id,
-            "name": name,
-            "headline": headline,
-            "contact": contact_id,
-            "emails": [email],
-            "phones": [phone],
-            "confidentiality": "non-confidential",
-            "location": location,
-            "links": [format!("https://www.linkedin.com/in/sim-{}", i + 1)],
-            "createdAt": created,
-            "updatedAt": updated,
-            "lastInteractionAt": updated,
-            "lastAdvancedAt": updated,
-            "snoozedUntil": Value::Null,
-            "archived": archived,
-            "stage": stage,
-            "stageChanges": [
-                { "toStageId": stages[0], "toStageIndex": 0, "userId": user(1), "updatedAt": created },
-                { "toStageId": stage, "toStageIndex": stage_ix, "userId": user(1), "updatedAt": updated },
-            ],
-            "owner": user(1 + i % 2),
-            "sourcedBy": user(1),
-            "tags": [TAGS[i % TAGS.len()], TAGS[(i * 7 + 3) % TAGS.len()]],
-            "sources": [SOURCES[i % SOURCES.len()]],
-            "origin": origin,
-            "applications": [],
-            "followers": [user(1), user(2)],
-            "urls": {
-                "list": "https://hire.lever.co/candidates",
-                "show": format!("https://hire.lever.co/candidates/{opp_id}"),
-            },
-            "dataProtection": Value::Null,
-            "isAnonymized": false,
+            state: (*state).to_string(),
+            location: (*location).to_string(),
+            confidential: *confidential,
         });
-        if let Some((pid, _, plocation, _)) = posting {
-            let app_id = store.rng.uuid();
-            let mut app = json!({
-                "id": app_id,
-                "opportunityId": opp_id,
-                "candidateId": opp_id,
-                "createdAt": created,
-                "type": "posting",
-                "posting": pid,
-                "postingOwner": user(1),
-                "postingHiringManager": user(2),
-                "user": Value::Null,
-                "name": name,
-                "email": email,
-                "phone": phone,
-                "company": headline.split(" at ").nth(1),
-                "links": [],
-                "comments": Value::Null,
-                "customQuestions": [],
-                "archived": opp["archived"].clone(),
-                "requisitionForHire": Value::Null,
-            });
-            if let Value::Object(a) = &mut app {
-                a.insert(parent_key("Opportunity"), json!(opp_id));
-            }
-            finish(spec, store, "Application", app);
-            opp["applications"] = json!([app_id]);
-            opp["opportunityLocation"] = json!(plocation);
-        }
-        finish(spec, store, "Opportunity", opp);
     }
+    postings
+}
+
+/// What every seeded candidate draws on.
+struct CandidateSeed<'a> {
+    spec: &'a Spec,
+    users: &'a Users,
+    stages: &'a [String],
+    reasons: &'a [String],
+    /// The postings candidates may apply to (open and not confidential).
+    open: &'a [&'a SeededPosting],
+}
+
+/// The `i`-th person's contact and opportunity and, for most, an application. (Over 80
+/// lines only because the opportunity's JSON stays one literal, to read like Lever's.)
+fn seed_candidate(
+    cx: &CandidateSeed<'_>,
+    store: &mut Store,
+    i: usize,
+    (name, headline, location): &(&str, &str, &str),
+) {
+    let (spec, stages, reasons, open) = (cx.spec, cx.stages, cx.reasons, cx.open);
+    let user = |i: usize| cx.users.pick(i);
+    let hired_reason = reasons.first().cloned().unwrap_or_default();
+    let contact_id = store.rng.uuid();
+    let created = BASE_MS - 60 * DAY + i as i64 * 2 * DAY + store.rng.below(DAY as usize) as i64;
+    let email = email_of(name, "example.com");
+    let phone = json!({ "type": "mobile", "value": format!("+1 415 555 {:04}", 100 + i) });
+    finish(
+        spec,
+        store,
+        "Contact",
+        json!({
+            "id": contact_id, "name": name, "headline": headline,
+            "location": { "name": location }, "emails": [email], "phones": [phone],
+            "isAnonymized": false, "createdAt": created,
+        }),
+    );
+    let opp_id = store.rng.uuid();
+    let with_posting = i % 4 != 3 && !open.is_empty();
+    let posting = with_posting.then(|| open[i % open.len()]);
+    let stage_ix = if posting.is_some() {
+        3 + store.rng.below(stages.len() - 3)
+    } else {
+        store.rng.below(3)
+    };
+    let stage = stages[stage_ix].clone();
+    let updated = created + (store.rng.below(10) as i64 + 1) * DAY;
+    let archived = match i % 7 {
+        5 => json!({ "archivedAt": updated, "reason": reasons[1 + i % (reasons.len() - 1)] }),
+        6 if posting.is_some() => json!({ "archivedAt": updated, "reason": hired_reason }),
+        _ => Value::Null,
+    };
+    let origin = if posting.is_some() {
+        ORIGINS[i % 3 % 2 * 2]
+    } else {
+        ORIGINS[1 + i % 4]
+    };
+    let mut opp = json!({
+        "id": opp_id,
+        "name": name,
+        "headline": headline,
+        "contact": contact_id,
+        "emails": [email],
+        "phones": [phone],
+        "confidentiality": "non-confidential",
+        "location": location,
+        "links": [format!("https://www.linkedin.com/in/sim-{}", i + 1)],
+        "createdAt": created,
+        "updatedAt": updated,
+        "lastInteractionAt": updated,
+        "lastAdvancedAt": updated,
+        "snoozedUntil": Value::Null,
+        "archived": archived,
+        "stage": stage,
+        "stageChanges": [
+            { "toStageId": stages[0], "toStageIndex": 0, "userId": user(1), "updatedAt": created },
+            { "toStageId": stage, "toStageIndex": stage_ix, "userId": user(1), "updatedAt": updated },
+        ],
+        "owner": user(1 + i % 2),
+        "sourcedBy": user(1),
+        "tags": [TAGS[i % TAGS.len()], TAGS[(i * 7 + 3) % TAGS.len()]],
+        "sources": [SOURCES[i % SOURCES.len()]],
+        "origin": origin,
+        "applications": [],
+        "followers": [user(1), user(2)],
+        "urls": {
+            "list": "https://hire.lever.co/candidates",
+            "show": format!("https://hire.lever.co/candidates/{opp_id}"),
+        },
+        "dataProtection": Value::Null,
+        "isAnonymized": false,
+    });
+    if let Some(posting) = posting {
+        let app_id = seed_application(cx, store, &opp, posting, (name, headline, &email, &phone));
+        opp["applications"] = json!([app_id]);
+        opp["opportunityLocation"] = json!(posting.location);
+    }
+    finish(spec, store, "Opportunity", opp);
+}
+
+/// The application of seeded opportunity `opp` to `posting`; returns its ID.
+fn seed_application(
+    cx: &CandidateSeed<'_>,
+    store: &mut Store,
+    opp: &Value,
+    posting: &SeededPosting,
+    (name, headline, email, phone): (&str, &str, &str, &Value),
+) -> String {
+    let user = |i: usize| cx.users.pick(i);
+    let opp_id = opp["id"].clone();
+    let created = opp["createdAt"].clone();
+    let pid = &posting.id;
+    let app_id = store.rng.uuid();
+    let mut app = json!({
+        "id": app_id,
+        "opportunityId": opp_id,
+        "candidateId": opp_id,
+        "createdAt": created,
+        "type": "posting",
+        "posting": pid,
+        "postingOwner": user(1),
+        "postingHiringManager": user(2),
+        "user": Value::Null,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "company": headline.split(" at ").nth(1),
+        "links": [],
+        "comments": Value::Null,
+        "customQuestions": [],
+        "archived": opp["archived"].clone(),
+        "requisitionForHire": Value::Null,
+    });
+    if let Value::Object(a) = &mut app {
+        a.insert(parent_key("Opportunity"), json!(opp_id));
+    }
+    finish(cx.spec, store, "Application", app);
+    app_id
 }

@@ -13,9 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::account::{Account, AuthKind, RequestRecord};
+use crate::account::RequestRecord;
 use crate::error::ApiError;
-use crate::state::Shared;
+use crate::state::{Authenticated, Shared};
 use crate::util::lock;
 use crate::{api, authorize, oauth};
 
@@ -81,10 +81,9 @@ async fn handle(
     let is_oauth = path.starts_with("/oauth/");
     // Resolved before faults so that a faulted request still shows in its account's log.
     let auth = (!is_oauth).then(|| shared.authenticate(req.headers()));
-    let auth_kind = auth_kind(req.headers());
     let query = req.uri().query().map(str::to_string);
     let log = |status: Option<u16>, body: Vec<u8>| {
-        if let Some(Ok(account)) = &auth {
+        if let Some(Ok(Authenticated { account, kind })) = &auth {
             account.log_request(
                 RequestRecord {
                     account: account.name.clone(),
@@ -92,7 +91,7 @@ async fn handle(
                     path: path.clone(),
                     query: query.clone(),
                     body,
-                    auth: auth_kind,
+                    auth: *kind,
                     status,
                     at_ms,
                     started,
@@ -151,27 +150,12 @@ async fn handle(
     Ok(response)
 }
 
-/// The credential kind of a request's `Authorization` header (Basic unless it says Bearer:
-/// only authenticated requests are logged, and the simulator accepts only those two).
-fn auth_kind(headers: &axum::http::HeaderMap) -> AuthKind {
-    let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split(' ').next())
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"));
-    if bearer {
-        AuthKind::OAuth
-    } else {
-        AuthKind::ApiKey
-    }
-}
-
 /// Reads the body and answers the request once faults let it through.
 async fn answer(
     shared: &Arc<Shared>,
     req: Request<Incoming>,
     path: &str,
-    auth: Option<&Result<Arc<Account>, ApiError>>,
+    auth: Option<&Result<Authenticated, ApiError>>,
     method: Method,
     query: Option<&str>,
 ) -> (Response<Body>, Vec<u8>) {
@@ -206,7 +190,9 @@ async fn answer(
         match (path.strip_prefix("/v1"), auth) {
             (Some(rest), Some(auth)) if rest.is_empty() || rest.starts_with('/') => api::handle(
                 shared,
-                auth.clone(),
+                auth.as_ref()
+                    .map(|a| Arc::clone(&a.account))
+                    .map_err(Clone::clone),
                 method.as_str(),
                 rest,
                 query,

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use base64::Engine;
 use lever_spec::Spec;
 
-use crate::account::{self, Account, Bucket, Registry};
+use crate::account::{self, Account, AuthKind, Bucket, Registry};
 use crate::config::{AccountConfig, FaultConfig, OAuthConfig, RateLimitConfig, SimConfig};
 use crate::error::{ApiError, SimError};
 use crate::oauth::OAuthState;
@@ -50,6 +50,12 @@ pub(crate) struct Shared {
     pub runtime: tokio::runtime::Handle,
 }
 
+/// A request's valid credential: whose it is and what kind.
+pub(crate) struct Authenticated {
+    pub account: Arc<Account>,
+    pub kind: AuthKind,
+}
+
 /// A poisoned lock still holds a consistent registry (every change is one insert), so it is
 /// used as it is.
 pub(crate) fn read(registry: &RwLock<Registry>) -> RwLockReadGuard<'_, Registry> {
@@ -78,8 +84,9 @@ impl Shared {
         self.clients.iter().find(|c| c.client_id == client_id)
     }
 
-    /// Checks the `Authorization` header; returns the account the credential belongs to.
-    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Account>, ApiError> {
+    /// Checks the `Authorization` header; returns the account the credential belongs to and
+    /// the kind of credential it was.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Authenticated, ApiError> {
         let header = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -94,16 +101,24 @@ impl Shared {
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(|| ApiError::unauthorized("Malformed Basic credentials"))?;
             let key = decoded.split_once(':').map_or(decoded.as_str(), |(k, _)| k);
-            return read(&self.accounts)
+            let account = read(&self.accounts)
                 .by_key(key)
                 .cloned()
-                .ok_or_else(|| ApiError::unauthorized("Invalid API key"));
+                .ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
+            return Ok(Authenticated {
+                account,
+                kind: AuthKind::ApiKey,
+            });
         }
         if scheme.eq_ignore_ascii_case("bearer") {
             let now = self.clock.now_ms();
-            return lock(&self.oauth)
+            let account = lock(&self.oauth)
                 .access_token_account(rest, now)
-                .ok_or_else(|| ApiError::unauthorized("Invalid or expired access token"));
+                .ok_or_else(|| ApiError::unauthorized("Invalid or expired access token"))?;
+            return Ok(Authenticated {
+                account,
+                kind: AuthKind::OAuth,
+            });
         }
         Err(ApiError::unauthorized("Unsupported authorization scheme"))
     }

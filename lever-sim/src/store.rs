@@ -14,6 +14,11 @@ pub(crate) fn parent_key(param: &str) -> String {
     format!("{HIDDEN}parent_{param}")
 }
 
+/// The parent type a [`parent_key`] names, or `None` for any other key.
+pub(crate) fn parent_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix(HIDDEN)?.strip_prefix("parent_")
+}
+
 /// A JSON object.
 pub(crate) type Obj = Map<String, Value>;
 

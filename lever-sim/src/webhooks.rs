@@ -12,20 +12,6 @@ use crate::state::Shared;
 use crate::store::HIDDEN;
 use crate::util::lock;
 
-/// Lever's ten webhook events (used when the spec lists none).
-pub const LEVER_EVENTS: [&str; 10] = [
-    "applicationCreated",
-    "candidateHired",
-    "candidateStageChange",
-    "candidateArchiveChange",
-    "candidateDeleted",
-    "interviewCreated",
-    "interviewUpdated",
-    "interviewDeleted",
-    "contactCreated",
-    "contactUpdated",
-];
-
 /// Events whose webhooks may carry `configuration.conditions.origins`.
 pub(crate) const EVENTS_WITH_CONDITIONS: [&str; 4] = [
     "applicationCreated",
@@ -79,6 +65,15 @@ pub(crate) struct PendingEvent {
     pub data: Value,
     /// The opportunity's origin, for `conditions.origins`.
     pub origin: Option<String>,
+}
+
+/// The HTTP client deliveries are sent with: Lever's user agent, and redirects not followed
+/// (a 3xx answer is a failed attempt, as in Lever).
+pub(crate) fn delivery_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Lever-Webhooks")
+        .build()
 }
 
 /// Lowercase hex HMAC-SHA256 of `token + triggered_at`, keyed with `signature_token`.
@@ -191,7 +186,6 @@ async fn deliver(shared: Arc<Shared>, job: Delivery) {
         let result = shared
             .http
             .post(&url)
-            .header(reqwest::header::USER_AGENT, "Lever-Webhooks")
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .timeout(retry.timeout)
             .body(body.to_string())

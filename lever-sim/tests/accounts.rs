@@ -6,29 +6,13 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{config, signed_with, As, Receiver, TestResult};
+use common::{config, signed_with, two_accounts, As, Receiver, TestResult};
 use lever_sim::{
     AccountConfig, FaultConfig, RateLimitConfig, SimConfig, SimError, Simulator, DEFAULT_ACCOUNT,
     DEFAULT_API_KEY,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-fn two_accounts() -> SimConfig {
-    SimConfig {
-        accounts: vec![
-            AccountConfig {
-                api_keys: vec!["acme-key".into()],
-                ..AccountConfig::new("acme")
-            },
-            AccountConfig {
-                api_keys: vec!["globex-key".into()],
-                ..AccountConfig::new("globex")
-            },
-        ],
-        ..config()
-    }
-}
 
 #[tokio::test]
 async fn the_default_account_keeps_the_configured_keys_and_hooks() -> TestResult {

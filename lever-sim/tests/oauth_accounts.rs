@@ -6,10 +6,8 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{config, As, Error, TestResult};
-use lever_sim::{
-    AccountConfig, OAuthConfig, OAuthStats, SimConfig, SimError, Simulator, DEFAULT_API_KEY,
-};
+use common::{config, two_accounts, As, Error, TestResult};
+use lever_sim::{OAuthConfig, OAuthStats, SimConfig, SimError, Simulator, DEFAULT_API_KEY};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -17,16 +15,6 @@ const REDIRECT: &str = "http://localhost:8765/callback";
 
 fn setup() -> SimConfig {
     SimConfig {
-        accounts: vec![
-            AccountConfig {
-                api_keys: vec!["acme-key".into()],
-                ..AccountConfig::new("acme")
-            },
-            AccountConfig {
-                api_keys: vec!["globex-key".into()],
-                ..AccountConfig::new("globex")
-            },
-        ],
         oauth_clients: vec![
             OAuthConfig {
                 client_id: "second-app".into(),
@@ -41,7 +29,7 @@ fn setup() -> SimConfig {
                 ..OAuthConfig::default()
             },
         ],
-        ..config()
+        ..two_accounts()
     }
 }
 

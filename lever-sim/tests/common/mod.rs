@@ -4,12 +4,15 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lever_sim::{SimConfig, WebhookRetryConfig};
+use hmac::{Hmac, KeyInit, Mac};
+use lever_sim::{AccountConfig, SimConfig, WebhookRetryConfig};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use sha2::Sha256;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 pub type Error = Box<dyn std::error::Error>;
@@ -51,6 +54,24 @@ pub fn config() -> SimConfig {
             timeout: Duration::from_secs(2),
         },
         ..SimConfig::default()
+    }
+}
+
+/// [`config`] with the accounts `acme` (key `acme-key`) and `globex` (key `globex-key`)
+/// beside the default one.
+pub fn two_accounts() -> SimConfig {
+    SimConfig {
+        accounts: vec![
+            AccountConfig {
+                api_keys: vec!["acme-key".into()],
+                ..AccountConfig::new("acme")
+            },
+            AccountConfig {
+                api_keys: vec!["globex-key".into()],
+                ..AccountConfig::new("globex")
+            },
+        ],
+        ..config()
     }
 }
 
@@ -130,6 +151,10 @@ impl As {
             .as_str()
             .ok_or("no signatureToken")?
             .to_string();
+        assert_eq!(token.len(), 48, "{token}");
+        assert!(token
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
         Ok((id, token))
     }
 
@@ -147,26 +172,49 @@ impl As {
     }
 }
 
-/// A webhook receiver on loopback that records every body it gets and answers 200.
+/// A webhook receiver on loopback that records the user agent and body of every request;
+/// it answers 500 to the first `fail` requests, then 200.
 pub struct Receiver {
     pub url: String,
-    pub got: Arc<Mutex<Vec<Value>>>,
+    got: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
 impl Receiver {
+    /// A receiver that accepts every delivery.
     pub async fn start() -> Result<Receiver, Error> {
-        let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+        Receiver::failing_first(0).await
+    }
+
+    /// A receiver that answers 500 to the first `fail` requests.
+    pub async fn failing_first(fail: usize) -> Result<Receiver, Error> {
+        let got: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+        let calls = Arc::new(AtomicUsize::new(0));
         let store = Arc::clone(&got);
         let app = axum::Router::new().route(
             "/hook",
-            axum::routing::post(move |body: axum::body::Bytes| {
-                let store = Arc::clone(&store);
-                async move {
-                    let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    store.lock().unwrap_or_else(|e| e.into_inner()).push(value);
-                    axum::http::StatusCode::OK
-                }
-            }),
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let store = Arc::clone(&store);
+                    let calls = Arc::clone(&calls);
+                    async move {
+                        let user_agent = headers
+                            .get("user-agent")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string();
+                        let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        store
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((user_agent, value));
+                        if calls.fetch_add(1, Ordering::SeqCst) < fail {
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                        } else {
+                            axum::http::StatusCode::OK
+                        }
+                    }
+                },
+            ),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/hook", listener.local_addr()?);
@@ -176,19 +224,33 @@ impl Receiver {
         Ok(Receiver { url, got })
     }
 
-    pub fn bodies(&self) -> Vec<Value> {
+    /// Every request's (user agent, body), in arrival order.
+    pub fn requests(&self) -> Vec<(String, Value)> {
         self.got.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Every request's body, in arrival order.
+    pub fn bodies(&self) -> Vec<Value> {
+        self.requests().into_iter().map(|(_, body)| body).collect()
     }
 }
 
-/// Whether `body` carries Lever's signature made with `signature_token`.
+/// Whether `body` carries Lever's signature made with `signature_token`, checked with an
+/// HMAC of its own (not the simulator's `sign`).
 pub fn signed_with(signature_token: &str, body: &Value) -> bool {
-    match (
+    let (Some(token), Some(at), Some(sig)) = (
         body["token"].as_str(),
         body["triggeredAt"].as_i64(),
         body["signature"].as_str(),
-    ) {
-        (Some(token), Some(at), Some(sig)) => lever_sim::sign(signature_token, token, at) == sig,
-        _ => false,
-    }
+    ) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(signature_token.as_bytes()) else {
+        return false;
+    };
+    mac.update(format!("{token}{at}").as_bytes());
+    let Ok(sig) = hex::decode(sig) else {
+        return false;
+    };
+    mac.verify_slice(&sig).is_ok()
 }

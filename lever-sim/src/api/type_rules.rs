@@ -1,0 +1,101 @@
+//! Lever's rules for creating and updating some object types through the generic actions:
+//! the defaults Lever fills on a new posting or user, and the fields an update may not change
+//! or takes in another shape.
+
+use serde_json::{json, Value};
+
+use super::fields::str_field;
+use super::Ctx;
+use crate::error::ApiError;
+use crate::store::Obj;
+
+/// Fills the fields Lever sets on a new object of type `ty` (with ID `id`) that the body left
+/// out; refuses what Lever refuses to create.
+pub(super) fn create_defaults(
+    cx: &Ctx<'_>,
+    ty: &str,
+    obj: &mut Obj,
+    id: &str,
+) -> Result<(), ApiError> {
+    let actor = cx.perform_as.clone().map_or(Value::Null, Value::String);
+    match ty {
+        "Posting" => posting_defaults(cx, obj, id, actor),
+        "User" => {
+            user_defaults(cx, obj);
+            Ok(())
+        }
+        _ => {
+            for key in ["user", "creator"] {
+                cx.set_default(ty, obj, key, actor.clone());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn posting_defaults(cx: &Ctx<'_>, obj: &mut Obj, id: &str, actor: Value) -> Result<(), ApiError> {
+    let ty = "Posting";
+    if obj.get("state").is_none_or(Value::is_null) {
+        obj.insert("state".into(), json!("draft"));
+    }
+    if str_field(obj, "confidentiality") == Some("confidential") {
+        return Err(ApiError::bad_request(
+            "Confidential postings cannot be created through the API",
+        ));
+    }
+    let followers: Vec<&String> = cx.perform_as.iter().collect();
+    let defaults = [
+        ("confidentiality", json!("non-confidential")),
+        ("distributionChannels", json!(["public", "internal"])),
+        ("user", actor.clone()),
+        ("owner", actor),
+        ("hiringManager", Value::Null),
+        ("followers", json!(followers)),
+        ("categories", json!({})),
+        ("tags", json!([])),
+        ("requisitionCodes", json!([])),
+        ("reqCode", Value::Null),
+        ("workplaceType", json!("unspecified")),
+        ("country", json!("US")),
+        (
+            "urls",
+            json!({
+                "list": "https://jobs.lever.co/sim",
+                "show": format!("https://jobs.lever.co/sim/{id}"),
+                "apply": format!("https://jobs.lever.co/sim/{id}/apply"),
+            }),
+        ),
+    ];
+    for (key, value) in defaults {
+        cx.set_default(ty, obj, key, value);
+    }
+    Ok(())
+}
+
+fn user_defaults(cx: &Ctx<'_>, obj: &mut Obj) {
+    let ty = "User";
+    cx.set_default(ty, obj, "accessRole", json!("interviewer"));
+    cx.set_default(ty, obj, "deactivatedAt", Value::Null);
+    cx.set_default(ty, obj, "photo", Value::Null);
+    let username = str_field(obj, "email")
+        .and_then(|e| e.split('@').next())
+        .unwrap_or_default()
+        .to_string();
+    cx.set_default(ty, obj, "username", json!(username));
+}
+
+/// Rewrites an update `patch` of an object of type `ty` as Lever applies it: a contact's
+/// `location` string becomes `{name}`, a posting's confidentiality cannot change.
+pub(super) fn sanitize_update(ty: &str, patch: &mut Obj) {
+    match ty {
+        "Contact" => {
+            if let Some(Value::String(loc)) = patch.get("location").cloned() {
+                patch.insert("location".into(), json!({ "name": loc }));
+            }
+        }
+        "Posting" => {
+            patch.remove("confidentiality");
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,215 @@
+//! Resources through the API and the seed data: postings with `perform_as`, create, get,
+//! update and filters; opportunities with `expand`, `include` and filters.
+
+use lever_sim::{SimConfig, Simulator};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::common::config;
+use super::{Api, TestResult};
+
+#[tokio::test]
+async fn postings_perform_as_create_get_update_and_filters() -> TestResult {
+    let api = Api::start(config()).await?;
+    let body = json!({ "text": "Staff Rust Engineer", "state": "published", "categories": { "team": "Platform" } });
+    let (status, err) = api
+        .send(api.req(reqwest::Method::POST, "/postings").json(&body))
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        err,
+        json!({ "code": "BadRequest", "message": "perform_as is required" })
+    );
+    let (status, _) = api
+        .send(
+            api.req(reqwest::Method::POST, "/postings")
+                .query(&[("perform_as", "nobody")])
+                .json(&body),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api
+        .send(
+            api.req(reqwest::Method::POST, "/postings")
+                .query(&[("perform_as", api.user())])
+                .json(&json!({ "state": "draft" })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "text is required");
+
+    api.sim.advance_clock(1_000);
+    let (status, created) = api
+        .send(
+            api.req(reqwest::Method::POST, "/postings")
+                .query(&[("perform_as", api.user())])
+                .json(&body),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let posting = &created["data"];
+    let id = posting["id"].as_str().ok_or("no id")?;
+    assert_eq!(posting["text"], "Staff Rust Engineer");
+    assert_eq!(posting["owner"], json!(api.user()));
+    let created_at = posting["createdAt"]
+        .as_i64()
+        .ok_or("createdAt is not a number")?;
+    let (status, got) = api.get(&format!("/postings/{id}")).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["data"]["id"], json!(id));
+    assert_eq!(got["data"]["text"], "Staff Rust Engineer");
+
+    // Partial update: POST /postings/{id}.
+    api.sim.advance_clock(1_000);
+    let (status, updated) = api
+        .send(
+            api.req(reqwest::Method::POST, &format!("/postings/{id}"))
+                .query(&[("perform_as", api.user())])
+                .json(&json!({ "text": "Principal Rust Engineer" })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["data"]["text"], "Principal Rust Engineer");
+    assert_eq!(updated["data"]["state"], "published");
+    let updated_at = updated["data"]["updatedAt"]
+        .as_i64()
+        .ok_or("no updatedAt")?;
+    assert!(updated_at > created_at);
+
+    // updated_at_start: only what changed since.
+    let (status, list) = api
+        .send(
+            api.req(reqwest::Method::GET, "/postings")
+                .query(&[("updated_at_start", updated_at.to_string())]),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .ok_or("no data")?
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![id]);
+    let (_, list) = api
+        .send(
+            api.req(reqwest::Method::GET, "/postings")
+                .query(&[("updated_at_end", (created_at - 1).to_string())]),
+        )
+        .await?;
+    assert!(list["data"]
+        .as_array()
+        .is_some_and(|d| !d.is_empty() && d.iter().all(|p| p["id"] != json!(id))));
+    // Repeated parameters are a union.
+    let (_, list) = api
+        .send(
+            api.req(reqwest::Method::GET, "/postings")
+                .query(&[("state", "draft"), ("state", "closed")]),
+        )
+        .await?;
+    let states: Vec<&str> = list["data"]
+        .as_array()
+        .ok_or("no data")?
+        .iter()
+        .filter_map(|p| p["state"].as_str())
+        .collect();
+    assert!(!states.is_empty() && states.iter().all(|s| *s == "draft" || *s == "closed"));
+    // Confidential postings only with confidentiality=all.
+    let (_, all) = api
+        .send(
+            api.req(reqwest::Method::GET, "/postings")
+                .query(&[("confidentiality", "all")]),
+        )
+        .await?;
+    let (_, default) = api.get("/postings").await?;
+    assert!(all["data"].as_array().map(Vec::len) > default["data"].as_array().map(Vec::len));
+
+    // Deleted postings.
+    api.sim.delete("Posting", id).ok_or("delete failed")?;
+    let (status, _) = api.get(&format!("/postings/{id}")).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, deleted) = api.get("/postings/deleted").await?;
+    let d = deleted["data"].as_array().ok_or("no data")?;
+    assert!(d
+        .iter()
+        .any(|p| p["id"] == json!(id) && p["deletedAt"].is_i64()));
+    api.sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn opportunities_expand_include_and_filters() -> TestResult {
+    let api = Api::start(config()).await?;
+    let (status, list) = api.get("/opportunities?limit=5").await?;
+    assert_eq!(status, StatusCode::OK);
+    let opp = &list["data"][0];
+    let id = opp["id"].as_str().ok_or("no id")?;
+    assert!(opp["stage"].is_string() && opp["contact"].is_string());
+    assert!(opp["createdAt"].is_i64());
+    let (_, got) = api
+        .get(&format!("/opportunities/{id}?expand=stage&expand=contact"))
+        .await?;
+    let data = &got["data"];
+    assert_eq!(data["stage"]["id"], opp["stage"]);
+    assert!(data["stage"]["text"].is_string());
+    assert_eq!(data["contact"]["id"], opp["contact"]);
+    assert!(data["owner"].is_string());
+    let (_, got) = api
+        .get(&format!("/opportunities/{id}?expand=owner&include=name"))
+        .await?;
+    let keys: Vec<&String> = got["data"].as_object().ok_or("no object")?.keys().collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(got["data"]["owner"]["name"].is_string());
+
+    let stage = opp["stage"].as_str().ok_or("no stage")?;
+    let (_, by_stage) = api.get(&format!("/opportunities?stage_id={stage}")).await?;
+    let items = by_stage["data"].as_array().ok_or("no data")?;
+    assert!(!items.is_empty() && items.iter().all(|o| o["stage"] == json!(stage)));
+    let (_, archived) = api.get("/opportunities?archived=true").await?;
+    let items = archived["data"].as_array().ok_or("no data")?;
+    assert!(!items.is_empty() && items.iter().all(|o| o["archived"].is_object()));
+    let (status, _) = api.get("/opportunities?archived=maybe").await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api.sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn seed_data_is_deterministic_and_complete() -> TestResult {
+    let a = Simulator::start(config()).await?;
+    let b = Simulator::start(config()).await?;
+    assert_eq!(a.list("Opportunity"), b.list("Opportunity"));
+    assert_eq!(a.list("Posting").len(), 10);
+    assert_eq!(a.list("Opportunity").len(), 20);
+    assert!(a
+        .list("User")
+        .iter()
+        .any(|u| u["accessRole"] == "super admin"));
+    for slug in [
+        "lead-new",
+        "lead-reached-out",
+        "lead-responded",
+        "applicant-new",
+        "offer",
+    ] {
+        assert!(a.get("Stage", slug).is_some(), "{slug}");
+    }
+    assert!(a.list("ArchiveReason").iter().any(|r| r["type"] == "hired"));
+    // Every field the spec's Opportunity declares as always present is there.
+    let spec = a.spec().clone();
+    let object = spec.object("Opportunity").ok_or("no Opportunity type")?;
+    for opp in a.list("Opportunity") {
+        for f in object.fields.iter().filter(|f| !f.optional) {
+            assert!(opp.get(&f.name).is_some(), "missing {}", f.name);
+        }
+    }
+    let c = Simulator::start(SimConfig {
+        seed: 7,
+        ..config()
+    })
+    .await?;
+    assert_ne!(a.list("Opportunity"), c.list("Opportunity"));
+    a.shutdown().await;
+    b.shutdown().await;
+    c.shutdown().await;
+    Ok(())
+}
