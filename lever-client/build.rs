@@ -10,10 +10,23 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // The spec is compiled into `lever-spec` (a build dependency): editing a spec file
-    // rebuilds it, which rebuilds and reruns this script; nothing else here needs watching.
+    // The spec is read from lever-spec's folder, not compiled in (lever-spec's `shipped`
+    // feature stays off here): a spec edit then reruns this script alone, instead of
+    // recompiling lever-spec, lever-codegen and the script first.
     println!("cargo:rerun-if-changed=build.rs");
-    let spec = match lever_spec::shipped() {
+    let spec_dir = lever_spec::default_spec_dir();
+    println!("cargo:rerun-if-changed={}", spec_dir.display());
+    let files = match lever_spec::spec_files(&spec_dir) {
+        Ok(files) => files,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    let spec = match lever_spec::load(&spec_dir, &[]) {
         Ok(spec) => spec,
         Err(err) => {
             eprintln!("{err}");

@@ -20,6 +20,7 @@ mod diag;
 pub mod model;
 pub mod naming;
 mod path;
+#[cfg(feature = "shipped")]
 mod shipped;
 pub mod yaml;
 
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 pub use diag::{Diagnostic, SpecError};
 pub use model::*;
+#[cfg(feature = "shipped")]
 pub use shipped::{shipped, shipped_files, shipped_sources, shipped_with_overlays, ShippedFile};
 
 use crate::check::Origin;
@@ -100,6 +102,7 @@ pub fn load(path: &Path, overlays: &[PathBuf]) -> Result<Spec, LoadError> {
 
 /// Loads the [`shipped`] spec (compiled in, no files needed) and merges `overlays` (files or
 /// folders) in order, then validates.
+#[cfg(feature = "shipped")]
 pub fn load_shipped(overlays: &[PathBuf]) -> Result<Spec, LoadError> {
     Ok(shipped_with_overlays(read_overlays(overlays)?)?)
 }
