@@ -12,7 +12,8 @@
 //! Builds run in a copy of the workspace under `target/bench-features/`, each with its own
 //! target directory, offline, so nobody else's build or spec is touched. The sides alternate
 //! which goes first: other builds on the machine come and go. `LEVER_BENCH_QUICK=1` makes one
-//! run of each instead of three (fully cold: one instead of two). Without `--bench` (e.g.
+//! run of each instead of three (fully cold: one instead of two); `LEVER_BENCH_ONLY=crate`,
+//! `one-field` or `cold` (comma-separated) runs only those sections. Without `--bench` (e.g.
 //! `cargo test --benches`) the binary only prints how to run it.
 
 #[path = "support/builds.rs"]
@@ -41,9 +42,18 @@ fn main() {
         .actions()
         .count();
 
-    let mut rows = crate_rows(&copy, &area, runs, actions);
-    rows.push(one_field_row(&copy, &area, runs));
-    rows.extend(nine_action_rows(&copy, &area, cold_runs));
+    let only = std::env::var("LEVER_BENCH_ONLY").unwrap_or_default();
+    let runs_section = |name: &str| only.is_empty() || only.split(',').any(|s| s.trim() == name);
+    let mut rows = Vec::new();
+    if runs_section("crate") {
+        rows.extend(crate_rows(&copy, &area, runs, actions));
+    }
+    if runs_section("one-field") {
+        rows.push(one_field_row(&copy, &area, runs));
+    }
+    if runs_section("cold") {
+        rows.extend(nine_action_rows(&copy, &area, cold_runs));
+    }
     builds::print_table(&rows);
 }
 
