@@ -258,6 +258,27 @@ fn postings_checkpoint() -> String {
     name
 }
 
+/// Waits until the wall clock is past now, so that what the server creates next is dated
+/// after every checkpoint taken so far (the server's clock is the wall clock).
+async fn until_the_clock_moves_on() {
+    let now = Timestamp::now();
+    while Timestamp::now() <= now {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Waits until `condition` holds, failing the test after 10 s.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
 async fn poll_ok(p: &Poller) {
     let report = p.poll_once().await;
     assert!(report.is_ok(), "{report:?}");
@@ -283,7 +304,7 @@ async fn created_and_updated_each_fire_exactly_once() {
 
     poll_ok(&p).await; // creates the checkpoints at "now"
     assert!(take(&seen).is_empty());
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    until_the_clock_moves_on().await;
 
     let a = lever.create("A");
     let b = lever.create("B");
@@ -359,9 +380,10 @@ async fn changes_made_while_the_poller_runs_fire_once() {
     let lever = Lever::default();
     let base = lever.serve().await;
     let seen = Seen::default();
+    let store = MemoryStore::new();
     let p = poller(
         &base,
-        MemoryStore::new(),
+        store.clone(),
         recorder(&seen, &[Trigger::PostingCreated, Trigger::PostingUpdated]),
     );
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
@@ -371,29 +393,35 @@ async fn changes_made_while_the_poller_runs_fire_once() {
         })
         .await;
     });
-    // Let the first poll set the checkpoints.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    eventually("the first poll's checkpoint", || {
+        store.get("acct-1", &postings_checkpoint()).is_some()
+    })
+    .await;
+    until_the_clock_moves_on().await;
 
+    // Each change waits for another list request, so the changes are spread over the polls.
+    let another_request = || {
+        let served = lever.requests().len();
+        let lever = lever.clone();
+        eventually("another list request", move || {
+            lever.requests().len() > served
+        })
+    };
     let mut ids = Vec::new();
     for i in 0..5 {
         ids.push(lever.create(&format!("P{i}")));
-        tokio::time::sleep(Duration::from_millis(7)).await;
+        another_request().await;
     }
     for id in &ids[..3] {
         lever.update(id, "changed");
-        tokio::time::sleep(Duration::from_millis(7)).await;
+        another_request().await;
     }
     // Wait for everything to show up, then for several more polls.
     let expected = 5 + 3;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let n = seen.lock().unwrap().len();
-        if n >= expected || tokio::time::Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    eventually("every change", || seen.lock().unwrap().len() >= expected).await;
+    for _ in 0..5 {
+        another_request().await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
@@ -473,7 +501,7 @@ async fn killing_the_poller_mid_run_loses_nothing() {
         .unwrap()
         .page_size(2);
     poll_ok(&p1).await; // checkpoint at "now"
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    until_the_clock_moves_on().await;
     let ids: Vec<String> = (0..5).map(|i| lever.create(&format!("P{i}"))).collect();
 
     let task = tokio::spawn(async move {
@@ -549,7 +577,7 @@ async fn a_failing_handler_is_retried_and_holds_the_checkpoint() {
         .unwrap();
     poll_ok(&p).await;
     let start = store.get("acct-1", &postings_checkpoint()).unwrap().since;
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    until_the_clock_moves_on().await;
 
     let a = lever.create("A");
     let b = lever.create("B");
@@ -614,10 +642,11 @@ async fn run_backs_off_and_stops_on_shutdown() {
         })
         .await;
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(calls.load(Ordering::SeqCst));
-    let polls_before = lever.requests().len();
-    assert!(polls_before >= 2, "it keeps retrying: {polls_before}");
+    // It keeps retrying: the handler ran, and the page was asked for again.
+    eventually("a retried poll", || {
+        calls.load(Ordering::SeqCst) && lever.requests().len() >= 2
+    })
+    .await;
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), task)
         .await

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
+use futures::StreamExt as _;
 use serde_json::Value;
 
 use super::checkpoint::{Checkpoint, CheckpointStore, StoreError};
 use super::dispatch::{DispatchError, Dispatcher};
 use super::source::{PollEmit, PollRule};
 use super::{Trigger, TriggerEvent};
-use crate::pagination::PageGuard;
+use crate::api_request::ApiRequest;
 use crate::{Client, Method, Timestamp};
 
 /// The default overlap: each poll asks again for the last second before the checkpoint.
@@ -510,7 +511,8 @@ impl Poller {
             .collect()
     }
 
-    /// Lists every page of the rule's window; returns the items not seen before.
+    /// Lists every page of the rule's window (the runtime's list walk, with its page cap and
+    /// cycle guard); returns the items not seen before.
     async fn fetch(
         &self,
         rule: &PollRule,
@@ -518,34 +520,25 @@ impl Poller {
         seen: &HashSet<(&str, Timestamp)>,
         stats: &mut PollStats,
     ) -> Result<Vec<Polled>, PollError> {
+        let mut request = ApiRequest::new(Method::GET, rule.path, rule.path);
+        request.query = rule
+            .query
+            .iter()
+            .map(|(key, value)| (*key, (*value).to_owned()))
+            .collect();
+        request
+            .query
+            .push((rule.since, window_start.as_millis().to_string()));
+        request.query.push(("limit", self.page_size.to_string()));
+        let mut pages = std::pin::pin!(self.client.stream_pages::<Value>(request, self.max_pages));
         let mut fresh = Vec::new();
         let mut in_this_poll: HashSet<(String, Timestamp)> = HashSet::new();
-        let mut offset: Option<String> = None;
-        let mut pages = PageGuard::new(rule.path, self.max_pages, None);
-        loop {
-            let mut request = self.client.request(Method::GET, rule.path);
-            for (key, value) in rule.query {
-                request = request.query_pair(*key, *value);
-            }
-            request = request
-                .query_pair(rule.since, window_start.as_millis())
-                .query_pair("limit", self.page_size);
-            if let Some(offset) = &offset {
-                request = request.query_pair("offset", offset);
-            }
-            let body = request.send().await.map_err(|source| PollError::Api {
+        while let Some(page) = pages.next().await {
+            let data = page.map_err(|source| PollError::Api {
                 path: rule.path,
                 source,
             })?;
             stats.pages += 1;
-            let Page {
-                data,
-                has_next,
-                next,
-            } = Page::from_value(body).map_err(|message| PollError::BadResponse {
-                path: rule.path,
-                message,
-            })?;
             for value in data {
                 stats.fetched += 1;
                 let Some(item) = Polled::read(value, rule) else {
@@ -568,17 +561,6 @@ impl Poller {
                     continue;
                 }
                 fresh.push(item);
-            }
-            let follow =
-                pages
-                    .next(has_next, next.as_deref())
-                    .map_err(|source| PollError::Api {
-                        path: rule.path,
-                        source,
-                    })?;
-            match follow {
-                Some(token) => offset = Some(token.to_owned()),
-                None => break,
             }
         }
         Ok(fresh)
@@ -672,40 +654,6 @@ impl Tally {
 fn backoff(interval: Duration, failures: u32, max: Duration) -> Duration {
     let factor = 1u32 << failures.saturating_sub(1).min(16);
     interval.saturating_mul(factor).min(max)
-}
-
-/// One list page, leniently read from `{"data": [...], "hasNext": bool, "next": "..."}`.
-struct Page {
-    data: Vec<Value>,
-    has_next: bool,
-    next: Option<String>,
-}
-
-impl Page {
-    fn from_value(body: Value) -> Result<Page, String> {
-        let Value::Object(mut map) = body else {
-            return Err("expected a JSON object with a `data` list".to_owned());
-        };
-        let data = match map.remove("data") {
-            Some(Value::Array(items)) => items,
-            Some(_) => return Err("`data` is not a list".to_owned()),
-            None => return Err("no `data` list".to_owned()),
-        };
-        let has_next = match map.get("hasNext") {
-            Some(Value::Bool(b)) => *b,
-            None | Some(Value::Null) => false,
-            Some(_) => return Err("`hasNext` is not a boolean".to_owned()),
-        };
-        let next = match map.remove("next") {
-            Some(Value::String(s)) if !s.is_empty() => Some(s),
-            _ => None,
-        };
-        Ok(Page {
-            data,
-            has_next,
-            next,
-        })
-    }
 }
 
 /// A polled item with what the poller needs from it.
@@ -812,7 +760,7 @@ pub enum PollError {
     /// poller.
     #[error("trigger `{}` is not polled", .0.name())]
     NotPolled(Trigger),
-    /// Listing failed.
+    /// Listing failed, including a page that is not a Lever list ([`Error::Decode`](crate::Error::Decode)).
     #[error("listing {path} failed: {source}")]
     Api {
         /// The list path.
@@ -820,14 +768,6 @@ pub enum PollError {
         /// The client error.
         #[source]
         source: crate::Error,
-    },
-    /// The list response is not `{"data": [...], "hasNext": ..., "next": ...}`.
-    #[error("unexpected list response from {path}: {message}")]
-    BadResponse {
-        /// The list path.
-        path: &'static str,
-        /// What is wrong.
-        message: String,
     },
     /// Loading or saving the checkpoint failed.
     #[error(transparent)]
@@ -874,20 +814,6 @@ mod tests {
         assert_eq!(backoff(s, 3, max), 4 * s);
         assert_eq!(backoff(s, 5, max), max);
         assert_eq!(backoff(s, u32::MAX, max), max);
-    }
-
-    #[test]
-    fn pages_are_read_leniently() {
-        let page = Page::from_value(json!({"data": [1, 2], "hasNext": true, "next": "t"})).unwrap();
-        assert_eq!(
-            (page.data.len(), page.has_next, page.next.as_deref()),
-            (2, true, Some("t"))
-        );
-        let page = Page::from_value(json!({"data": []})).unwrap();
-        assert!(!page.has_next && page.next.is_none());
-        assert!(Page::from_value(json!({"data": {}})).is_err());
-        assert!(Page::from_value(json!([])).is_err());
-        assert!(Page::from_value(json!({"data": [], "hasNext": "yes"})).is_err());
     }
 
     #[test]
