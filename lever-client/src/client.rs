@@ -1,12 +1,11 @@
-//! The client and the request loop (auth, rate limit, retries, tracing); its builder is in
-//! [`builder`].
+//! The client and the request loop (tracing, metrics); its builder is in [`builder`], one
+//! attempt (auth, rate limit, retries, deadline) in [`attempt`].
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use http::{Method, StatusCode};
 use tracing::Instrument as _;
 
@@ -16,10 +15,11 @@ use crate::config::{RateLimit, RetryPolicy};
 use crate::error::Error;
 use crate::rate_limit::RateLimiter;
 use crate::raw::RawRequest;
-use crate::retry;
 
+mod attempt;
 mod builder;
 
+use attempt::{Attempts, Budget, Next};
 pub use builder::ClientBuilder;
 pub(crate) use builder::DEFAULT_USER_AGENT;
 
@@ -253,162 +253,23 @@ impl Client {
         body: &Body,
         deadline: Option<Duration>,
     ) -> (Result<Success, Error>, u32, Option<StatusCode>) {
-        let inner = &*self.inner;
-        let mut last_status = None;
-        let start = tokio::time::Instant::now();
-        // `None`: no limit (also when the deadline is too far to represent).
-        let ends_at = deadline.and_then(|d| start.checked_add(d));
-        let remaining =
-            || ends_at.map(|end| end.saturating_duration_since(tokio::time::Instant::now()));
-        let out_of_time = |needed: Duration| remaining().is_some_and(|left| needed >= left);
-        let deadline_error = || Error::Deadline {
-            after: deadline.unwrap_or_default(),
-        };
-        let mut attempt: u32 = 0;
-        let mut failures: u32 = 0;
-        let mut refreshed = false;
-        let json = match body {
-            Body::Json(v) => Some(Bytes::from(v.clone())),
-            _ => None,
-        };
+        let budget = Budget::starting_now(deadline);
+        let mut attempts = Attempts::default();
         let result = loop {
-            attempt += 1;
-            if let Some(limiter) = &inner.limiter {
-                let wait = limiter.reserve();
-                if out_of_time(wait) {
-                    break Err(deadline_error());
-                }
-                limiter.wait(wait).await;
-            }
-            if out_of_time(Duration::ZERO) {
-                break Err(deadline_error());
-            }
-            let auth = match inner.auth.header(&inner.http).await {
-                Ok(a) => a,
-                Err(e) => break Err(e),
-            };
-            let mut rb = inner
-                .http
-                .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, auth.value);
-            if let Some(per_request) = &inner.per_request {
-                rb = rb
-                    .timeout(inner.attempt_timeout)
-                    .header(ACCEPT, "application/json")
-                    .header(http::header::USER_AGENT, per_request.user_agent.clone());
-            }
-            match body {
-                Body::None => {}
-                Body::Json(_) => {
-                    rb = rb
-                        .header(CONTENT_TYPE, "application/json")
-                        .body(json.clone().unwrap_or_default());
-                }
-                Body::File(file) => match multipart(file) {
-                    Ok(form) => rb = rb.multipart(form),
-                    Err(e) => break Err(e),
-                },
-                Body::Form(form) => match form.to_multipart() {
-                    Ok(form) => rb = rb.multipart(form),
-                    Err(e) => break Err(e),
-                },
-            }
-            // The last attempt gets what is left of the deadline, if that is less than its own
-            // timeout; a timeout then means the deadline passed.
-            let cut_by_deadline = remaining().filter(|left| *left < inner.attempt_timeout);
-            if let Some(left) = cut_by_deadline {
-                rb = rb.timeout(left);
-            }
-            let attempt_start = tokio::time::Instant::now();
-            let outcome = match rb.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    resp.bytes().await.map(|b| (status, headers, b))
-                }
-                Err(e) => Err(e),
-            };
-            let can_retry = failures + 1 < inner.retry.max_attempts;
-            match outcome {
-                Ok((status, headers, bytes)) => {
-                    last_status = Some(status);
-                    tracing::debug!(
-                        attempt,
-                        status = status.as_u16(),
-                        elapsed_ms = attempt_start.elapsed().as_millis() as u64,
-                        "lever response"
-                    );
-                    if status.is_success() {
-                        inner.auth.accepted(auth.generation);
-                        break Ok(Success {
-                            status,
-                            headers,
-                            body: bytes,
-                        });
-                    }
-                    if status == StatusCode::UNAUTHORIZED && !refreshed && inner.auth.can_refresh()
-                    {
-                        refreshed = true;
-                        tracing::info!(attempt, "401 Unauthorized: refreshing the access token");
-                        match inner
-                            .auth
-                            .refresh_rejected(&inner.http, auth.generation)
-                            .await
-                        {
-                            Ok(true) => continue,
-                            Ok(false) => break Err(Error::from_response(status, &bytes)),
-                            Err(e) => break Err(e),
-                        }
-                    }
-                    if can_retry && retry::should_retry_status(method, status) {
-                        failures += 1;
-                        let delay = retry::server_delay(&headers, inner.retry.max_delay)
-                            .unwrap_or_else(|| retry::backoff(&inner.retry, failures));
-                        if out_of_time(delay) {
-                            // The retry would start past the deadline: the answer stands.
-                            break Err(Error::from_response(status, &bytes));
-                        }
-                        tracing::warn!(
-                            attempt,
-                            status = status.as_u16(),
-                            delay_ms = delay.as_millis() as u64,
-                            "retrying"
-                        );
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    break Err(Error::from_response(status, &bytes));
-                }
-                Err(e) => {
-                    // Drops the URL, whose query may hold personal data (`?email=...`).
-                    let e = crate::TransportError::new(e);
-                    if e.is_timeout() && cut_by_deadline.is_some() {
-                        break Err(deadline_error());
-                    }
-                    if can_retry && retry::should_retry_transport(method, &e) {
-                        failures += 1;
-                        let delay = retry::backoff(&inner.retry, failures);
-                        if out_of_time(delay) {
-                            break Err(Error::Transport(e));
-                        }
-                        tracing::warn!(
-                            attempt,
-                            error = %e,
-                            delay_ms = delay.as_millis() as u64,
-                            "transport error, retrying"
-                        );
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    break Err(Error::Transport(e));
-                }
+            match self
+                .attempt(method, &url, body, &budget, &mut attempts)
+                .await
+            {
+                Next::Done(result) => break result,
+                Next::Again => {}
+                Next::After(delay) => tokio::time::sleep(delay).await,
             }
         };
         match &result {
             Ok(_) => tracing::debug!("lever request done"),
             Err(e) => tracing::debug!(error = %e, "lever request failed"),
         }
-        (result, attempt, last_status)
+        (result, attempts.made, attempts.last_status)
     }
 }
 
