@@ -4,7 +4,7 @@ use futures::TryStreamExt as _;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::sim::{client_runtime, posting, SimProcess};
+use crate::sim::{client_runtime, SimProcess};
 use crate::table::{mib, progress, Config, Row};
 
 pub(crate) fn bench_memory(cfg: &Config) -> Vec<Row> {

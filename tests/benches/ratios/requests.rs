@@ -1,6 +1,6 @@
 //! Request overhead: typed calls beside reqwest + `serde_json::Value`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Instant;
 
 use crate::sim::{client_runtime, SimProcess};

@@ -1,11 +1,9 @@
 //! lever-sim in a child process (this binary re-executed with `--sim-server`).
 
 use serde_json::{json, Value};
-use std::io::BufReader;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
-
-use crate::compile::Builder;
 
 /// A small posting (about 300 B of JSON), for the 100 000-item memory run: the simulator
 /// clones and sorts every stored posting for each page it serves, so item size sets how long
