@@ -110,6 +110,7 @@ mod tests {
 
     use super::super::{check_signature, event_from_value, parse_json, verify_value, WebhookError};
     use super::*;
+    use crate::any_json::any_json;
 
     const KEY: &str = "key";
 
@@ -262,26 +263,6 @@ mod tests {
         let at = bytes.iter().position(|&b| b == b'?').unwrap();
         bytes[at] = 0xff;
         assert_eq!(agree(&bytes), (false, false));
-    }
-
-    /// Any JSON value, a few levels deep.
-    fn any_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|n| json!(n)),
-            any::<u64>().prop_map(|n| json!(n)),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            ".{0,8}".prop_map(Value::String),
-        ];
-        leaf.prop_recursive(3, 16, 3, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-                prop::collection::hash_map("[a-zA-Z]{0,12}", inner, 0..3)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
     }
 
     fn key() -> impl Strategy<Value = String> {
