@@ -343,26 +343,6 @@ pub(crate) async fn token_request(
     token_url: &str,
     form: &[(&str, &str)],
 ) -> Result<TokenPair, Error> {
-    #[derive(serde::Deserialize)]
-    struct TokenResponse {
-        access_token: String,
-        #[serde(default)]
-        refresh_token: Option<String>,
-        #[serde(default)]
-        token_type: Option<String>,
-        #[serde(default)]
-        scope: Option<String>,
-        #[serde(default)]
-        expires_in: Option<f64>,
-    }
-    #[derive(serde::Deserialize)]
-    struct TokenError {
-        #[serde(default, alias = "code")]
-        error: Option<String>,
-        #[serde(default, alias = "message")]
-        error_description: Option<String>,
-    }
-
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
@@ -386,35 +366,65 @@ pub(crate) async fn token_request(
         source: Some(Box::new(e)),
     })?;
     if !status.is_success() {
-        let parsed = serde_json::from_slice::<TokenError>(&bytes).ok();
-        let code = parsed
-            .as_ref()
-            .and_then(|e| e.error.as_deref())
-            .filter(|c| STANDARD_ERROR_CODES.contains(c));
-        if let (Some(code), Some(parsed)) = (code, &parsed) {
-            return Err(Error::OAuth {
-                status,
-                code: code.to_owned(),
-                description: parsed.error_description.clone().map(Secret::new),
-            });
-        }
-        // A code outside the standard ones may echo a token (as may any description): only
-        // behind the sensitive accessor.
-        let detail = parsed
-            .map(|e| {
-                [e.error, e.error_description]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(": ")
-            })
-            .filter(|s| !s.is_empty());
-        return Err(Error::auth_withholding(
-            format!("token endpoint returned {status}"),
-            detail,
-        ));
+        return Err(token_error(status, &bytes));
     }
-    let t: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
+    token_pair(&bytes)
+}
+
+/// A token endpoint's success body.
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    expires_in: Option<f64>,
+}
+
+/// A token endpoint's error body (RFC 6749 names, or Lever's `code` and `message`).
+#[derive(serde::Deserialize)]
+struct TokenError {
+    #[serde(default, alias = "code")]
+    error: Option<String>,
+    #[serde(default, alias = "message")]
+    error_description: Option<String>,
+}
+
+/// The error for a token endpoint's non-2xx answer.
+fn token_error(status: http::StatusCode, bytes: &[u8]) -> Error {
+    let parsed = serde_json::from_slice::<TokenError>(bytes).ok();
+    let code = parsed
+        .as_ref()
+        .and_then(|e| e.error.as_deref())
+        .filter(|c| STANDARD_ERROR_CODES.contains(c));
+    if let (Some(code), Some(parsed)) = (code, &parsed) {
+        return Error::OAuth {
+            status,
+            code: code.to_owned(),
+            description: parsed.error_description.clone().map(Secret::new),
+        };
+    }
+    // A code outside the standard ones may echo a token (as may any description): only
+    // behind the sensitive accessor.
+    let detail = parsed
+        .map(|e| {
+            [e.error, e.error_description]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ")
+        })
+        .filter(|s| !s.is_empty());
+    Error::auth_withholding(format!("token endpoint returned {status}"), detail)
+}
+
+/// The token pair of a token endpoint's success body.
+fn token_pair(bytes: &[u8]) -> Result<TokenPair, Error> {
+    let t: TokenResponse = serde_json::from_slice(bytes).map_err(|e| {
         // Only the position and category: the body may contain tokens.
         Error::auth(format!(
             "invalid token endpoint response ({:?} error at line {} column {})",
