@@ -16,108 +16,16 @@ pub(crate) fn bench_compile(cfg: &Config) -> Vec<Row> {
             Row::skipped(incr, why, "≤ 1.3× baseline"),
         ];
     }
-    progress("compile: preparing copies under target/bench-compile/");
-    let root = workspace_root();
-    let area = root.join("target").join("bench-compile");
-    // The client is built from a copy of the workspace, so that the one-field spec change
-    // below never touches the spec other people are building from.
-    let ws = area.join("workspace");
-    let _ = std::fs::remove_dir_all(&ws);
-    copy_tree(&root, &ws).expect("copy the workspace");
-    let base_src = area.join("baseline-src");
-    let _ = std::fs::remove_dir_all(&base_src);
-    std::fs::create_dir_all(base_src.join("src")).expect("mkdir baseline-src");
-    let baseline_crate = root.join("tests").join("bench-baseline");
-    for f in ["Cargo.toml", "src/lib.rs"] {
-        std::fs::copy(baseline_crate.join(f), base_src.join(f)).expect("copy baseline crate");
-    }
-    // The main lock file pins the baseline to lever-client's exact dependency versions
-    // (cargo drops the entries it does not need).
-    std::fs::copy(root.join("Cargo.lock"), base_src.join("Cargo.lock")).expect("copy lock");
-
-    let client = Builder {
-        dir: ws.clone(),
-        target: area.join("client"),
-        package: "lever-client",
-    };
-    let baseline = Builder {
-        dir: base_src.clone(),
-        target: area.join("baseline"),
-        package: "lever-bench-baseline",
-    };
-    // Fully cold: empty target directories, so dependencies are compiled too (this is what
-    // "a cold `cargo build`" means to most readers). Each side goes first once.
+    let area = workspace_root().join("target").join("bench-compile");
+    let (client, baseline) = prepare(&area);
     let full_runs = cfg.pick(2, 1);
-    let (mut c_full, mut b_full) = (Vec::new(), Vec::new());
-    for i in 0..full_runs {
-        progress(&format!(
-            "compile: fully cold builds, dependencies included, run {}/{full_runs}",
-            i + 1
-        ));
-        let _ = std::fs::remove_dir_all(&client.target);
-        let _ = std::fs::remove_dir_all(&baseline.target);
-        if i % 2 == 0 {
-            b_full.push(baseline.build().expect("fully cold baseline build"));
-            c_full.push(client.build().expect("fully cold lever-client build"));
-        } else {
-            c_full.push(client.build().expect("fully cold lever-client build"));
-            b_full.push(baseline.build().expect("fully cold baseline build"));
-        }
-    }
-    let (c_full, b_full) = (mean(&c_full), mean(&b_full));
+    let (c_full, b_full) = fully_cold(&client, &baseline, full_runs);
 
     let runs = cfg.pick(3, 1);
-    let (mut c_cold, mut b_cold) = (Vec::new(), Vec::new());
-    for i in 0..runs {
-        progress(&format!("compile: cold run {}/{runs}", i + 1));
-        // Alternate which goes first: other builds on the machine come and go.
-        let order: [&Builder; 2] = if i % 2 == 0 {
-            [&client, &baseline]
-        } else {
-            [&baseline, &client]
-        };
-        for b in order {
-            b.clean().expect("cargo clean -p");
-            let t = b.build().expect("cold build");
-            if std::ptr::eq(b, &client) {
-                c_cold.push(t);
-            } else {
-                b_cold.push(t);
-            }
-        }
-    }
-    let (c_cold, b_cold) = (median(&mut c_cold), median(&mut b_cold));
+    let (c_cold, b_cold) = cold_builds(&client, &baseline, runs);
     let script = build_script_run(&client.target.join("debug").join("build"), &area, runs);
 
-    // Incremental: one optional field added to `Posting`, rebuilt, then restored.
-    let spec_file = ws.join("lever-spec/spec/resources/postings.yaml");
-    let lib_file = base_src.join("src/lib.rs");
-    let (mut c_inc, mut b_inc) = (Vec::new(), Vec::new());
-    for i in 0..runs {
-        progress(&format!("compile: incremental run {}/{runs}", i + 1));
-        {
-            let _restore = RestoreOnDrop::new(&spec_file);
-            add_posting_field(&spec_file, i);
-            c_inc.push(client.build().expect("incremental build of lever-client"));
-        }
-        {
-            let _restore = RestoreOnDrop::new(&lib_file);
-            let text = std::fs::read_to_string(&lib_file).expect("read baseline lib.rs");
-            let changed = text.replace(
-                "    pub id: String,\n",
-                &format!(
-                    "    pub id: String,\n    /// Added.\n    pub extra{i}: Option<String>,\n"
-                ),
-            );
-            assert_ne!(text, changed, "baseline lib.rs has the Item struct");
-            std::fs::write(&lib_file, changed).expect("write baseline lib.rs");
-            b_inc.push(baseline.build().expect("incremental build of the baseline"));
-        }
-        // Back to the unchanged sources (not timed), so the next run starts alike.
-        client.build().expect("rebuild after restore");
-        baseline.build().expect("rebuild after restore");
-    }
-    let (c_inc, b_inc) = (median(&mut c_inc), median(&mut b_inc));
+    let (c_inc, b_inc) = incremental(&client, &baseline, runs);
     let secs = |s: f64| format!("{s:.1} s");
     let script_row = match script {
         Some(t) => Row::new(format!(
@@ -149,6 +57,119 @@ pub(crate) fn bench_compile(cfg: &Config) -> Vec<Row> {
             .target("≤ 1.3× baseline")
             .met(c_inc / b_inc <= 1.3),
     ]
+}
+
+/// Copies the workspace and the baseline crate under `area`; the two builders.
+fn prepare(area: &Path) -> (Builder, Builder) {
+    progress("compile: preparing copies under target/bench-compile/");
+    let root = workspace_root();
+    // The client is built from a copy of the workspace, so that the one-field spec change
+    // below never touches the spec other people are building from.
+    let ws = area.join("workspace");
+    let _ = std::fs::remove_dir_all(&ws);
+    copy_tree(&root, &ws).expect("copy the workspace");
+    let base_src = area.join("baseline-src");
+    let _ = std::fs::remove_dir_all(&base_src);
+    std::fs::create_dir_all(base_src.join("src")).expect("mkdir baseline-src");
+    let baseline_crate = root.join("tests").join("bench-baseline");
+    for f in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(baseline_crate.join(f), base_src.join(f)).expect("copy baseline crate");
+    }
+    // The main lock file pins the baseline to lever-client's exact dependency versions
+    // (cargo drops the entries it does not need).
+    std::fs::copy(root.join("Cargo.lock"), base_src.join("Cargo.lock")).expect("copy lock");
+
+    let client = Builder {
+        dir: ws,
+        target: area.join("client"),
+        package: "lever-client",
+    };
+    let baseline = Builder {
+        dir: base_src,
+        target: area.join("baseline"),
+        package: "lever-bench-baseline",
+    };
+    (client, baseline)
+}
+
+/// Fully cold builds of both sides (mean seconds of `runs`).
+fn fully_cold(client: &Builder, baseline: &Builder, full_runs: usize) -> (f64, f64) {
+    // Fully cold: empty target directories, so dependencies are compiled too (this is what
+    // "a cold `cargo build`" means to most readers). Each side goes first once.
+    let (mut c_full, mut b_full) = (Vec::new(), Vec::new());
+    for i in 0..full_runs {
+        progress(&format!(
+            "compile: fully cold builds, dependencies included, run {}/{full_runs}",
+            i + 1
+        ));
+        let _ = std::fs::remove_dir_all(&client.target);
+        let _ = std::fs::remove_dir_all(&baseline.target);
+        if i % 2 == 0 {
+            b_full.push(baseline.build().expect("fully cold baseline build"));
+            c_full.push(client.build().expect("fully cold lever-client build"));
+        } else {
+            c_full.push(client.build().expect("fully cold lever-client build"));
+            b_full.push(baseline.build().expect("fully cold baseline build"));
+        }
+    }
+    (mean(&c_full), mean(&b_full))
+}
+
+/// Cold builds with dependencies pre-built (median seconds of `runs`).
+fn cold_builds(client: &Builder, baseline: &Builder, runs: usize) -> (f64, f64) {
+    let (mut c_cold, mut b_cold) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        progress(&format!("compile: cold run {}/{runs}", i + 1));
+        // Alternate which goes first: other builds on the machine come and go.
+        let order: [&Builder; 2] = if i % 2 == 0 {
+            [client, baseline]
+        } else {
+            [baseline, client]
+        };
+        for b in order {
+            b.clean().expect("cargo clean -p");
+            let t = b.build().expect("cold build");
+            if std::ptr::eq(b, client) {
+                c_cold.push(t);
+            } else {
+                b_cold.push(t);
+            }
+        }
+    }
+    (median(&mut c_cold), median(&mut b_cold))
+}
+
+/// Rebuilds after one field is added on each side (median seconds of `runs`).
+fn incremental(client: &Builder, baseline: &Builder, runs: usize) -> (f64, f64) {
+    // Incremental: one optional field added to `Posting`, rebuilt, then restored.
+    let spec_file = client.dir.join("lever-spec/spec/resources/postings.yaml");
+    let lib_file = baseline.dir.join("src/lib.rs");
+    let (mut c_inc, mut b_inc) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        progress(&format!("compile: incremental run {}/{runs}", i + 1));
+        {
+            let _restore = RestoreOnDrop::new(&spec_file);
+            add_posting_field(&spec_file, i);
+            c_inc.push(client.build().expect("incremental build of lever-client"));
+        }
+        {
+            let _restore = RestoreOnDrop::new(&lib_file);
+            let text = std::fs::read_to_string(&lib_file).expect("read baseline lib.rs");
+            let changed = text.replace(
+                "    pub id: String,\n",
+                &format!(
+                    "    pub id: String,\n    /// Added.\n    pub extra{i}: Option<String>,\n"
+                ),
+            );
+            assert_ne!(text, changed, "baseline lib.rs has the Item struct");
+            std::fs::write(&lib_file, changed).expect("write baseline lib.rs");
+            b_inc.push(baseline.build().expect("incremental build of the baseline"));
+        }
+        // Back to the unchanged sources (not timed), so the next run starts alike.
+        client.build().expect("rebuild after restore");
+        baseline.build().expect("rebuild after restore");
+    }
+    (median(&mut c_inc), median(&mut b_inc))
 }
 
 /// Times lever-client's compiled build script on its own (it only needs `OUT_DIR`): the
