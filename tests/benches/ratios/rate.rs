@@ -7,6 +7,46 @@ use std::time::Duration;
 use crate::sim::{client_runtime, SimProcess};
 use crate::table::{progress, Config, Row};
 
+/// What the callers saw, counted across tasks.
+#[derive(Default)]
+struct Counts {
+    ok: AtomicU64,
+    /// 429s that reached the caller.
+    too_many: AtomicU64,
+    other: AtomicU64,
+    /// Successes after the first `steady_from` of the run.
+    ok_steady: AtomicU64,
+}
+
+/// One caller: lists a posting again and again until the run's deadline, counting outcomes.
+/// `window` is (start, deadline, steady_from).
+async fn caller(
+    client: lever_client::Client,
+    counts: Arc<Counts>,
+    window: (tokio::time::Instant, tokio::time::Instant, Duration),
+) {
+    let (start, deadline, steady_from) = window;
+    loop {
+        let res = tokio::time::timeout_at(deadline, client.postings().list().limit(1).send()).await;
+        match res {
+            Err(_) => break, // the run is over; the call was still waiting
+            Ok(Ok(_)) => {
+                counts.ok.fetch_add(1, Ordering::Relaxed);
+                if start.elapsed() >= steady_from {
+                    counts.ok_steady.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok(Err(lever_client::Error::Api { status, .. })) if status.as_u16() == 429 => {
+                counts.too_many.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(Err(e)) => {
+                eprintln!("[ratios] rate-limit run: {e}");
+                counts.other.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 pub(crate) fn bench_rate_limit(cfg: &Config) -> Vec<Row> {
     let secs = cfg.rate_secs;
     progress(&format!(
@@ -17,60 +57,28 @@ pub(crate) fn bench_rate_limit(cfg: &Config) -> Vec<Row> {
     // The default rate limit: 10/s, bursts of 20, like Lever.
     let client = sim.client().build().expect("client");
     let before = sim.request_count();
-    let ok = Arc::new(AtomicU64::new(0));
-    let too_many = Arc::new(AtomicU64::new(0));
-    let other = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new(Counts::default());
     let steady_from = Duration::from_secs(2).min(Duration::from_secs(secs) / 2);
-    let ok_steady = Arc::new(AtomicU64::new(0));
     let run = Duration::from_secs(secs);
     let elapsed = rt.block_on(async {
         let start = tokio::time::Instant::now();
-        let deadline = start + run;
-        let mut tasks = Vec::new();
-        for _ in 0..8 {
-            let client = client.clone();
-            let (ok, too_many, other, ok_steady) = (
-                ok.clone(),
-                too_many.clone(),
-                other.clone(),
-                ok_steady.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                loop {
-                    let res =
-                        tokio::time::timeout_at(deadline, client.postings().list().limit(1).send())
-                            .await;
-                    match res {
-                        Err(_) => break, // the run is over; the call was still waiting
-                        Ok(Ok(_)) => {
-                            ok.fetch_add(1, Ordering::Relaxed);
-                            if start.elapsed() >= steady_from {
-                                ok_steady.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                        Ok(Err(lever_client::Error::Api { status, .. }))
-                            if status.as_u16() == 429 =>
-                        {
-                            too_many.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Ok(Err(e)) => {
-                            eprintln!("[ratios] rate-limit run: {e}");
-                            other.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-            }));
-        }
+        let window = (start, start + run, steady_from);
+        let tasks: Vec<_> = (0..8)
+            .map(|_| tokio::spawn(caller(client.clone(), counts.clone(), window)))
+            .collect();
         for t in tasks {
             t.await.expect("task");
         }
         start.elapsed()
     });
     let wire = sim.request_count() - before;
-    let ok = ok.load(Ordering::Relaxed);
-    let too_many = too_many.load(Ordering::Relaxed);
-    let other = other.load(Ordering::Relaxed);
-    let ok_steady = ok_steady.load(Ordering::Relaxed);
+    let load = |count: &AtomicU64| count.load(Ordering::Relaxed);
+    let (ok, too_many, other) = (
+        load(&counts.ok),
+        load(&counts.too_many),
+        load(&counts.other),
+    );
+    let ok_steady = load(&counts.ok_steady);
     let whole = ok as f64 / elapsed.as_secs_f64();
     let steady = ok_steady as f64 / (elapsed - steady_from).as_secs_f64();
     let limit = 10.0;

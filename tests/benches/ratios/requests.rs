@@ -75,15 +75,21 @@ pub(crate) fn bench_requests(cfg: &Config) -> Vec<Row> {
             }
         }
     });
-    let n = (rounds * per_round) as f64;
-    let (t_med, b_med) = (median(&mut t_lat), median(&mut b_lat));
-    let (t_rps, b_rps) = (n / t_total, n / b_total);
+    let n = rounds * per_round;
+    rows(n, (&mut t_lat, t_total), (&mut b_lat, b_total))
+}
+
+/// The table rows from each side's per-call latencies and total time of `n` calls.
+fn rows(n: usize, typed: (&mut [f64], f64), raw: (&mut [f64], f64)) -> Vec<Row> {
+    let ((t_lat, t_total), (b_lat, b_total)) = (typed, raw);
+    let (t_med, b_med) = (median(t_lat), median(b_lat));
+    let (t_rps, b_rps) = (n as f64 / t_total, n as f64 / b_total);
     let lat_ratio = t_med / b_med;
     let rps_ratio = t_rps / b_rps;
     vec![
         Row::new(format!(
             "requests: median latency, list 50 postings ({} sequential calls each)",
-            n as usize
+            n
         ))
         .figure(ms(t_med))
         .baseline(format!("{} (reqwest + Value)", ms(b_med)))
