@@ -30,7 +30,7 @@ pub struct PollStats {
     pub since: Timestamp,
 }
 
-/// What [`Poller::poll_once`] did, per trigger.
+/// What [`Poller::poll_once`](super::Poller::poll_once) did, per trigger.
 #[derive(Debug)]
 pub struct PollReport {
     /// Each trigger's result, in the poller's order.
@@ -88,7 +88,7 @@ pub enum PollError {
     /// Loading or saving the checkpoint failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The list this trigger shares with others (see [`PollRule::checkpoint_name`]) stopped
+    /// The list this trigger shares with others (see [`PollRule::checkpoint_name`](super::PollRule::checkpoint_name)) stopped
     /// because of the error reported for `reported_with`; this trigger's items after that
     /// point are dispatched on the next poll.
     #[error("polling `{}` stopped with its list {list}: see the error for `{}`",
