@@ -194,6 +194,22 @@ impl Client {
         req: ApiRequest,
         max_pages: usize,
     ) -> futures::stream::BoxStream<'static, Result<T, Error>> {
+        self.stream_pages(req, max_pages)
+            .flat_map(|page| match page {
+                Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
+                Err(e) => stream::once(async { Err(e) }).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// The walk behind [`Client::stream_items`], a page at a time: each item is the `data` of
+    /// one page (the poller counts pages). An error is yielded after the items of the page
+    /// that led to it, and ends the stream.
+    pub(crate) fn stream_pages<T: DeserializeOwned + Send + 'static>(
+        &self,
+        req: ApiRequest,
+        max_pages: usize,
+    ) -> impl futures::Stream<Item = Result<Vec<T>, Error>> + Send + 'static {
         let client = self.clone();
         let guard = PageGuard::new(req.path_template, max_pages, offset_of(&req));
         // (walk, pages fetched, items yielded so far): the counts go on each page's span.
@@ -236,11 +252,6 @@ impl Client {
                 }
             },
         )
-        .flat_map(|page| match page {
-            Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
-            Err(e) => stream::once(async { Err(e) }).right_stream(),
-        })
-        .boxed()
     }
 }
 

@@ -383,32 +383,17 @@ impl OAuthState {
             None => refresh.run(stale.clone()).await,
         };
 
-        let pair = match result {
-            Ok(pair) => pair,
+        match result {
+            Ok(pair) => self.install(pair),
             Err(e) => {
-                let mut cur = self.lock();
-                if e.needs_reconnect() {
-                    tracing::warn!(
-                        client_id = %self.client_id,
-                        "Lever refused the refresh token (invalid_grant): the connection must be authorised again"
-                    );
-                    cur.dead = true;
-                } else {
-                    let backoff = cur
-                        .failure
-                        .as_ref()
-                        .map_or(FIRST_FAILURE_BACKOFF, |f| f.backoff.saturating_mul(2))
-                        .min(MAX_BACKOFF);
-                    tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "OAuth token refresh failed");
-                    cur.failure = Some(Failure {
-                        retry_at: Instant::now() + backoff,
-                        backoff,
-                        error: FailureKind::of(&e),
-                    });
-                }
-                return Err(e);
+                self.record_failure(&e);
+                Err(e)
             }
-        };
+        }
+    }
+
+    /// Makes a refreshed pair the current one; returns its header.
+    fn install(&self, pair: TokenPair) -> Result<AuthHeader, Error> {
         let header = bearer(&pair.access_token)
             .map_err(|_| Error::auth("the token endpoint returned an unusable access token"))?;
         let generation = {
@@ -427,5 +412,30 @@ impl OAuthState {
             value: header,
             generation,
         })
+    }
+
+    /// Remembers a failed refresh: a refused refresh token ends the connection, anything else
+    /// backs the next attempt off.
+    fn record_failure(&self, e: &Error) {
+        let mut cur = self.lock();
+        if e.needs_reconnect() {
+            tracing::warn!(
+                client_id = %self.client_id,
+                "Lever refused the refresh token (invalid_grant): the connection must be authorised again"
+            );
+            cur.dead = true;
+        } else {
+            let backoff = cur
+                .failure
+                .as_ref()
+                .map_or(FIRST_FAILURE_BACKOFF, |f| f.backoff.saturating_mul(2))
+                .min(MAX_BACKOFF);
+            tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "OAuth token refresh failed");
+            cur.failure = Some(Failure {
+                retry_at: Instant::now() + backoff,
+                backoff,
+                error: FailureKind::of(e),
+            });
+        }
     }
 }

@@ -3,15 +3,19 @@
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::spec_info;
 
 /// A Lever environment: where the API, the OAuth endpoints and the token audience live.
+///
+/// Every URL comes from the spec's `api` section (`api.yaml`), through the generated
+/// [`spec_info`](crate::spec_info).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Environment {
-    /// `https://api.lever.co/v1`.
+    /// Lever's production API ([`spec_info::PRODUCTION_URL`]).
     #[default]
     Production,
-    /// `https://api.sandbox.lever.co/v1`.
+    /// Lever's sandbox ([`spec_info::SANDBOX_URL`]).
     Sandbox,
 }
 
@@ -19,32 +23,32 @@ impl Environment {
     /// The API base URL (ends in `/v1`, no trailing slash).
     pub fn base_url(self) -> &'static str {
         match self {
-            Environment::Production => "https://api.lever.co/v1",
-            Environment::Sandbox => "https://api.sandbox.lever.co/v1",
+            Environment::Production => spec_info::PRODUCTION_URL,
+            Environment::Sandbox => spec_info::SANDBOX_URL,
         }
     }
 
     /// The OAuth authorize URL users are sent to.
     pub fn authorize_url(self) -> &'static str {
         match self {
-            Environment::Production => "https://auth.lever.co/authorize",
-            Environment::Sandbox => "https://sandbox-lever.auth0.com/authorize",
+            Environment::Production => spec_info::PRODUCTION_AUTHORIZE_URL,
+            Environment::Sandbox => spec_info::SANDBOX_AUTHORIZE_URL,
         }
     }
 
     /// The OAuth token URL (code exchange and refresh).
     pub fn token_url(self) -> &'static str {
         match self {
-            Environment::Production => "https://auth.lever.co/oauth/token",
-            Environment::Sandbox => "https://sandbox-lever.auth0.com/oauth/token",
+            Environment::Production => spec_info::PRODUCTION_TOKEN_URL,
+            Environment::Sandbox => spec_info::SANDBOX_TOKEN_URL,
         }
     }
 
     /// The OAuth `audience` (with its trailing slash, as Lever expects).
     pub fn audience(self) -> &'static str {
         match self {
-            Environment::Production => "https://api.lever.co/v1/",
-            Environment::Sandbox => "https://api.sandbox.lever.co/v1/",
+            Environment::Production => spec_info::PRODUCTION_AUDIENCE,
+            Environment::Sandbox => spec_info::SANDBOX_AUDIENCE,
         }
     }
 }
@@ -52,7 +56,8 @@ impl Environment {
 /// Client-side rate limit: a token bucket shared by all clones of a [`Client`](crate::Client).
 ///
 /// Lever limits each credential to about 10 requests per second with bursts of up to 20; the
-/// default matches, so a busy program waits instead of collecting 429s.
+/// default is the spec's documented limit ([`spec_info::RATE_LIMIT_PER_SECOND`] and
+/// [`spec_info::RATE_LIMIT_BURST`]), so a busy program waits instead of collecting 429s.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateLimit {
     /// Steady-state requests per second: at least [`RateLimit::MIN_REQUESTS_PER_SECOND`] and
@@ -109,9 +114,12 @@ impl RateLimit {
 }
 
 impl Default for RateLimit {
-    /// 10 requests per second, bursts of 20.
+    /// The spec's documented limit: 10 requests per second, bursts of 20.
     fn default() -> Self {
-        RateLimit::new(10.0, 20)
+        RateLimit::new(
+            f64::from(spec_info::RATE_LIMIT_PER_SECOND),
+            spec_info::RATE_LIMIT_BURST,
+        )
     }
 }
 

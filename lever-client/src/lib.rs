@@ -53,6 +53,10 @@ mod retry;
 mod secret;
 #[cfg(test)]
 mod settings_strategies;
+// Shared with the integration tests.
+#[cfg(test)]
+#[path = "../tests/common/any_json.rs"]
+mod any_json;
 mod types;
 
 #[doc(hidden)]

@@ -38,14 +38,15 @@
 //! # }
 //! ```
 
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use futures::future::BoxFuture;
-
 use crate::config::Environment;
-use crate::error::{BoxError, Error};
+use crate::error::Error;
 use crate::secret::Secret;
+
+mod store;
+
+pub use store::{MemoryTokenStore, Refresh, TokenStore};
 
 /// OAuth credentials for a [`Client`](crate::Client).
 ///
@@ -140,168 +141,6 @@ pub struct TokenPair {
     pub token_type: Option<String>,
     /// The granted scopes, space-separated.
     pub scope: Option<String>,
-}
-
-/// Persists token pairs. The client calls [`TokenStore::save`] after every successful refresh
-/// (with the new, rotated refresh token) before the refreshed token is used.
-///
-/// A failing `save` is logged at `error` level and does not fail the request: the new tokens
-/// stay in use in memory.
-///
-/// ```
-/// use futures::future::BoxFuture;
-/// use lever_client::{TokenPair, TokenStore};
-///
-/// struct PrintStore;
-/// impl TokenStore for PrintStore {
-///     fn save<'a>(
-///         &'a self,
-///         tokens: &'a TokenPair,
-///     ) -> BoxFuture<'a, Result<(), Box<dyn std::error::Error + Send + Sync>>> {
-///         Box::pin(async move {
-///             // write tokens.refresh_token to your database here
-///             let _ = tokens;
-///             Ok(())
-///         })
-///     }
-/// }
-/// ```
-pub trait TokenStore: Send + Sync {
-    /// Stores a new token pair.
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), BoxError>>;
-
-    /// The token pair as currently stored, or `None` when the store keeps none.
-    ///
-    /// The default keeps nothing (`Ok(None)`).
-    fn load(&self) -> BoxFuture<'_, Result<Option<TokenPair>, BoxError>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    /// Runs one refresh of the access token `stale` under a lock the store holds, so that
-    /// clients in **several processes** sharing one connection refresh it once per expiry.
-    ///
-    /// Lever rotates refresh tokens: two refreshes with the same refresh token at once make
-    /// the second fail with `invalid_grant`, which disconnects the customer. A store shared
-    /// by several processes (a database) implements this as:
-    ///
-    /// 1. take a lock on the connection that other processes respect (a row lock such as
-    ///    `SELECT … FOR UPDATE`, an advisory lock, or a lease row);
-    /// 2. re-read the stored pair; if its access token is no longer `stale`'s, another
-    ///    process already refreshed: return the stored pair **without** calling
-    ///    [`Refresh::run`];
-    /// 3. if the connection is known to need re-authorisation, return
-    ///    [`Error::invalid_grant`] without calling Lever;
-    /// 4. otherwise call [`Refresh::run`] with the stored pair (its refresh token is the
-    ///    newest), save the new pair, release the lock, return it. When `run` fails with an
-    ///    error for which [`Error::needs_reconnect`] is true, record that the connection needs
-    ///    re-authorisation before releasing the lock.
-    ///
-    /// Within one process, the client already runs one refresh at a time. The default
-    /// implementation takes no lock: it runs the refresh with `stale` and then [`save`]s the
-    /// new pair (a failing save is logged, the new tokens stay in use) — right for a store
-    /// only one process writes.
-    ///
-    /// [`save`]: TokenStore::save
-    fn refresh_locked<'a>(
-        &'a self,
-        stale: &'a TokenPair,
-        refresh: Refresh<'a>,
-    ) -> BoxFuture<'a, Result<TokenPair, Error>> {
-        Box::pin(async move {
-            let pair = refresh.run(stale.clone()).await?;
-            if let Err(e) = self.save(&pair).await {
-                tracing::error!(error = %e, "token store failed to save the refreshed tokens");
-            }
-            Ok(pair)
-        })
-    }
-}
-
-/// The call to Lever's token endpoint that a [`TokenStore::refresh_locked`] runs while it
-/// holds its lock. Consumed by [`Refresh::run`]: a refresh token is used at most once.
-pub struct Refresh<'a> {
-    run: Box<dyn FnOnce(TokenPair) -> BoxFuture<'a, Result<TokenPair, Error>> + Send + 'a>,
-}
-
-impl<'a> Refresh<'a> {
-    /// Wraps the refresh call (the client builds these; tests of a store may too).
-    pub fn new(
-        run: impl FnOnce(TokenPair) -> BoxFuture<'a, Result<TokenPair, Error>> + Send + 'a,
-    ) -> Self {
-        Refresh { run: Box::new(run) }
-    }
-
-    /// Exchanges `current`'s refresh token for a new pair (Lever rotates the refresh token;
-    /// when the answer has none, the old one is kept).
-    pub async fn run(self, current: TokenPair) -> Result<TokenPair, Error> {
-        (self.run)(current).await
-    }
-}
-
-impl std::fmt::Debug for Refresh<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Refresh")
-    }
-}
-
-impl<S: TokenStore + ?Sized> TokenStore for std::sync::Arc<S> {
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), BoxError>> {
-        (**self).save(tokens)
-    }
-
-    fn load(&self) -> BoxFuture<'_, Result<Option<TokenPair>, BoxError>> {
-        (**self).load()
-    }
-
-    fn refresh_locked<'a>(
-        &'a self,
-        stale: &'a TokenPair,
-        refresh: Refresh<'a>,
-    ) -> BoxFuture<'a, Result<TokenPair, Error>> {
-        (**self).refresh_locked(stale, refresh)
-    }
-}
-
-/// A [`TokenStore`] that keeps the latest pair in memory (useful in tests, or to read the
-/// current tokens back at shutdown).
-#[derive(Debug, Default)]
-pub struct MemoryTokenStore {
-    latest: Mutex<Option<TokenPair>>,
-    saves: Mutex<u64>,
-}
-
-impl MemoryTokenStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The last pair saved.
-    pub fn latest(&self) -> Option<TokenPair> {
-        // Plain data: a poisoned lock still holds a consistent value.
-        self.latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// How many pairs were saved.
-    pub fn save_count(&self) -> u64 {
-        *self.saves.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl TokenStore for MemoryTokenStore {
-    fn save<'a>(&'a self, tokens: &'a TokenPair) -> BoxFuture<'a, Result<(), BoxError>> {
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(tokens.clone());
-        *self.saves.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        Box::pin(async { Ok(()) })
-    }
-
-    fn load(&self) -> BoxFuture<'_, Result<Option<TokenPair>, BoxError>> {
-        let latest = self.latest();
-        Box::pin(async move { Ok(latest) })
-    }
 }
 
 /// Parameters of Lever's OAuth authorize URL.
@@ -504,26 +343,6 @@ pub(crate) async fn token_request(
     token_url: &str,
     form: &[(&str, &str)],
 ) -> Result<TokenPair, Error> {
-    #[derive(serde::Deserialize)]
-    struct TokenResponse {
-        access_token: String,
-        #[serde(default)]
-        refresh_token: Option<String>,
-        #[serde(default)]
-        token_type: Option<String>,
-        #[serde(default)]
-        scope: Option<String>,
-        #[serde(default)]
-        expires_in: Option<f64>,
-    }
-    #[derive(serde::Deserialize)]
-    struct TokenError {
-        #[serde(default, alias = "code")]
-        error: Option<String>,
-        #[serde(default, alias = "message")]
-        error_description: Option<String>,
-    }
-
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
@@ -547,35 +366,65 @@ pub(crate) async fn token_request(
         source: Some(Box::new(e)),
     })?;
     if !status.is_success() {
-        let parsed = serde_json::from_slice::<TokenError>(&bytes).ok();
-        let code = parsed
-            .as_ref()
-            .and_then(|e| e.error.as_deref())
-            .filter(|c| STANDARD_ERROR_CODES.contains(c));
-        if let (Some(code), Some(parsed)) = (code, &parsed) {
-            return Err(Error::OAuth {
-                status,
-                code: code.to_owned(),
-                description: parsed.error_description.clone().map(Secret::new),
-            });
-        }
-        // A code outside the standard ones may echo a token (as may any description): only
-        // behind the sensitive accessor.
-        let detail = parsed
-            .map(|e| {
-                [e.error, e.error_description]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(": ")
-            })
-            .filter(|s| !s.is_empty());
-        return Err(Error::auth_withholding(
-            format!("token endpoint returned {status}"),
-            detail,
-        ));
+        return Err(token_error(status, &bytes));
     }
-    let t: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
+    token_pair(&bytes)
+}
+
+/// A token endpoint's success body.
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    expires_in: Option<f64>,
+}
+
+/// A token endpoint's error body (RFC 6749 names, or Lever's `code` and `message`).
+#[derive(serde::Deserialize)]
+struct TokenError {
+    #[serde(default, alias = "code")]
+    error: Option<String>,
+    #[serde(default, alias = "message")]
+    error_description: Option<String>,
+}
+
+/// The error for a token endpoint's non-2xx answer.
+fn token_error(status: http::StatusCode, bytes: &[u8]) -> Error {
+    let parsed = serde_json::from_slice::<TokenError>(bytes).ok();
+    let code = parsed
+        .as_ref()
+        .and_then(|e| e.error.as_deref())
+        .filter(|c| STANDARD_ERROR_CODES.contains(c));
+    if let (Some(code), Some(parsed)) = (code, &parsed) {
+        return Error::OAuth {
+            status,
+            code: code.to_owned(),
+            description: parsed.error_description.clone().map(Secret::new),
+        };
+    }
+    // A code outside the standard ones may echo a token (as may any description): only
+    // behind the sensitive accessor.
+    let detail = parsed
+        .map(|e| {
+            [e.error, e.error_description]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ")
+        })
+        .filter(|s| !s.is_empty());
+    Error::auth_withholding(format!("token endpoint returned {status}"), detail)
+}
+
+/// The token pair of a token endpoint's success body.
+fn token_pair(bytes: &[u8]) -> Result<TokenPair, Error> {
+    let t: TokenResponse = serde_json::from_slice(bytes).map_err(|e| {
         // Only the position and category: the body may contain tokens.
         Error::auth(format!(
             "invalid token endpoint response ({:?} error at line {} column {})",

@@ -19,13 +19,13 @@
 //!   value) and written after the known fields.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, Error, Visitor};
+use serde::Deserialize;
 
-/// An object key, borrowed from the input when it can be.
-#[derive(Debug)]
-pub struct Key<'de>(Cow<'de, str>);
+/// An object key, borrowed from the input when it can be (a key with escapes is owned).
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl Key<'_> {
     /// The key.
@@ -36,34 +36,6 @@ impl Key<'_> {
     /// The key as an owned string.
     pub fn into_string(self) -> String {
         self.0.into_owned()
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-
-            fn visit_borrowed_str<E: Error>(self, value: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(value)))
-            }
-
-            fn visit_str<E: Error>(self, value: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(value.to_owned())))
-            }
-
-            fn visit_string<E: Error>(self, value: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(value)))
-            }
-        }
-
-        deserializer.deserialize_identifier(KeyVisitor)
     }
 }
 
@@ -209,7 +181,20 @@ macro_rules! __lever_object_serde {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use serde_json::{json, Map, Value};
+
+    use super::Key;
+
+    #[test]
+    fn keys_are_borrowed_unless_escaped() {
+        let plain: Key<'_> = serde_json::from_str(r#""createdAt""#).unwrap();
+        assert!(matches!(plain.0, Cow::Borrowed("createdAt")));
+        let escaped: Key<'_> = serde_json::from_str(r#""cre\u0061tedAt""#).unwrap();
+        assert!(matches!(&escaped.0, Cow::Owned(key) if key == "createdAt"));
+        assert!(serde_json::from_str::<Key<'_>>("5").is_err());
+    }
 
     /// One field of each kind, a keyword field, and unknown keys kept.
     #[derive(Debug, Clone, PartialEq)]

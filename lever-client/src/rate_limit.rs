@@ -115,6 +115,40 @@ mod tests {
         );
     }
 
+    /// Concurrent callers sharing one bucket: the burst passes at once, then one caller per
+    /// `1 / rate`, in arrival order. Paused time makes the schedule exact.
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_are_spaced_by_the_rate() {
+        const RATE: f64 = 20.0;
+        const BURST: u32 = 5;
+        const CALLERS: u32 = 50;
+        let limiter = std::sync::Arc::new(RateLimiter::new(RateLimit::new(RATE, BURST)).unwrap());
+        let start = Instant::now();
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move {
+                    limiter.acquire().await;
+                    Instant::now() - start
+                })
+            })
+            .collect();
+        let mut released = Vec::new();
+        for caller in callers {
+            released.push(caller.await.unwrap());
+        }
+        released.sort();
+        for (i, at) in (0..CALLERS).zip(&released) {
+            // Caller `i` (from 0) waits for `i + 1 - BURST` refilled tokens; timers fire on
+            // whole milliseconds, so allow one.
+            let due = Duration::from_secs_f64(f64::from((i + 1).saturating_sub(BURST)) / RATE);
+            assert!(
+                *at >= due && *at <= due + Duration::from_millis(1),
+                "caller {i} released at {at:?}, due at {due:?}"
+            );
+        }
+    }
+
     #[test]
     fn disabled_is_none() {
         assert!(RateLimiter::new(RateLimit::disabled()).is_none());

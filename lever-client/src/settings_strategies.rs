@@ -1,4 +1,6 @@
-//! Proptest strategies for hostile settings and header values (tests only).
+//! Proptest strategies for hostile settings and header values (tests only). Shared with
+//! `tests/settings_proptest.rs` (through `#[path]`), which uses only some of them.
+#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -20,6 +22,8 @@ pub(crate) fn hostile_f64() -> impl Strategy<Value = f64> {
             f64::from_bits(1),
             1e-20,
             1e-300,
+            // `RateLimit::MIN_REQUESTS_PER_SECOND`: one request a day.
+            1.0 / 86_400.0,
             1.0 - f64::EPSILON,
             1.0,
             1.5,
@@ -43,6 +47,7 @@ pub(crate) fn hostile_duration() -> impl Strategy<Value = Duration> {
             Duration::from_secs(u64::MAX),
             Duration::from_secs(u64::MAX / 2),
             Duration::from_secs(1 << 53),
+            Duration::from_millis(200),
         ]),
     ]
 }

@@ -1,8 +1,7 @@
-//! The shared token bucket keeps 50 concurrent tasks within its budget.
+//! The shared token bucket keeps 50 concurrent tasks within its budget, through the client
+//! and a real server.
 
 mod common;
-
-use std::time::Duration;
 
 use common::{Reply, Scripted};
 use lever_client::{Client, RateLimit};
@@ -38,7 +37,10 @@ async fn concurrent_tasks_stay_within_the_bucket() {
     times.sort();
     assert_eq!(times.len(), TASKS);
 
-    // In any window [t_i, t_j], at most BURST + RATE × window requests (+1 for timing noise).
+    // In any window [t_i, t_j], at most BURST + RATE × window requests (+1 for the time a
+    // request takes to reach the server). A slow machine only widens the windows, so this
+    // holds however long the run takes; the exact schedule is pinned with paused time by
+    // `rate_limit::tests::concurrent_callers_are_spaced_by_the_rate`.
     for i in 0..times.len() {
         for j in i..times.len() {
             let window = (times[j] - times[i]).as_secs_f64();
@@ -50,8 +52,4 @@ async fn concurrent_tasks_stay_within_the_bucket() {
             );
         }
     }
-    // (50 - 5) / 20 = 2.25 s minimum for the whole run.
-    let total = times[TASKS - 1] - times[0];
-    assert!(total >= Duration::from_millis(2100), "too fast: {total:?}");
-    assert!(total < Duration::from_millis(3000), "too slow: {total:?}");
 }

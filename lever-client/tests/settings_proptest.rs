@@ -11,37 +11,10 @@ use lever_client::{Client, Error, OAuthCredentials, RateLimit, RetryPolicy};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-fn hostile_f64() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        any::<f64>(),
-        0.0..=1.0f64,
-        prop::sample::select(vec![
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            0.0,
-            -0.0,
-            f64::MIN_POSITIVE,
-            f64::from_bits(1),
-            1e-20,
-            RateLimit::MIN_REQUESTS_PER_SECOND,
-            1.0,
-            -1.0,
-            f64::MAX,
-        ]),
-    ]
-}
+#[path = "../src/settings_strategies.rs"]
+mod settings_strategies;
 
-fn hostile_duration() -> impl Strategy<Value = Duration> {
-    prop_oneof![
-        (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n)),
-        prop::sample::select(vec![
-            Duration::ZERO,
-            Duration::MAX,
-            Duration::from_millis(200)
-        ]),
-    ]
-}
+use settings_strategies::{hostile_duration, hostile_f64};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]

@@ -1,267 +1,20 @@
 //! The poller against a real HTTP server on loopback that serves `/v1/postings` with
 //! `updated_at_start` filtering and opaque-token pagination, like Lever.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use lever_client::triggers::{
     Checkpoint, CheckpointStore, Dispatcher, FileStore, HandlerError, MemoryStore, PollError,
     Poller, Trigger, TriggerEvent, TriggerPayload,
 };
-use lever_client::{Client, PaginationStop, Timestamp};
-use serde_json::{json, Value};
+use lever_client::{Client, Timestamp};
 
-// ------------------------------------------------------------------------------ the server
+#[path = "common/postings_poller.rs"]
+mod postings_poller;
 
-#[derive(Clone, Default)]
-struct Lever {
-    inner: Arc<Mutex<Inner>>,
-}
-
-/// Changes a concurrent writer makes while the server answers a list request.
-type ChangeWhileListing = Box<dyn FnMut(&mut Inner) + Send>;
-
-#[derive(Default)]
-struct Inner {
-    postings: Vec<Value>,
-    last_ts: i64,
-    /// Whether the clock is logical (one millisecond per change) rather than real time.
-    logical: bool,
-    requests: Vec<HashMap<String, String>>,
-    next_id: usize,
-    /// A broken server: every page says `hasNext` with this `next` token.
-    stuck_next: Option<String>,
-    /// Changes made while a list request is served (concurrent writers), if any.
-    during_list: Option<ChangeWhileListing>,
-}
-
-impl Inner {
-    /// A strictly increasing clock (real time, never repeating a millisecond), or a logical
-    /// one that moves one millisecond per change.
-    fn tick(&mut self) -> i64 {
-        let now = if self.logical {
-            self.last_ts + 1
-        } else {
-            Timestamp::now().as_millis().max(self.last_ts + 1)
-        };
-        self.last_ts = now;
-        now
-    }
-
-    fn create(&mut self, text: &str) -> String {
-        let at = self.tick();
-        Lever::insert(self, text, at, at)
-    }
-
-    fn update(&mut self, id: &str, text: &str) -> i64 {
-        let at = self.tick();
-        let p = self
-            .postings
-            .iter_mut()
-            .find(|p| p["id"] == json!(id))
-            .unwrap();
-        p["text"] = json!(text);
-        p["updatedAt"] = json!(at);
-        at
-    }
-}
-
-impl Lever {
-    /// A server whose clock starts at `start` and moves one millisecond per change, so that a
-    /// test controls every timestamp.
-    fn logical(start: i64) -> Self {
-        let lever = Lever::default();
-        {
-            let mut inner = lever.inner.lock().unwrap();
-            inner.logical = true;
-            inner.last_ts = start;
-        }
-        lever
-    }
-
-    /// Creates a posting now; returns its ID.
-    fn create(&self, text: &str) -> String {
-        self.inner.lock().unwrap().create(text)
-    }
-
-    /// Creates a posting with given timestamps (e.g. in the past).
-    fn create_at(&self, text: &str, created: i64, updated: i64) -> String {
-        let mut inner = self.inner.lock().unwrap();
-        Self::insert(&mut inner, text, created, updated)
-    }
-
-    fn insert(inner: &mut Inner, text: &str, created: i64, updated: i64) -> String {
-        inner.next_id += 1;
-        let id = format!("posting-{:03}", inner.next_id);
-        inner.postings.push(json!({
-            "id": id, "text": text, "state": "published", "confidentiality": "non-confidential",
-            "createdAt": created, "updatedAt": updated, "tags": [], "followers": [],
-        }));
-        id
-    }
-
-    fn update(&self, id: &str, text: &str) -> i64 {
-        self.inner.lock().unwrap().update(id, text)
-    }
-
-    fn updated_at(&self, id: &str) -> i64 {
-        let inner = self.inner.lock().unwrap();
-        let p = inner
-            .postings
-            .iter()
-            .find(|p| p["id"] == json!(id))
-            .unwrap();
-        p["updatedAt"].as_i64().unwrap()
-    }
-
-    fn requests(&self) -> Vec<HashMap<String, String>> {
-        self.inner.lock().unwrap().requests.clone()
-    }
-
-    async fn serve(&self) -> String {
-        let app = Router::new()
-            .route("/v1/postings", get(list))
-            .with_state(self.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        format!("http://{addr}/v1")
-    }
-}
-
-/// `GET /v1/postings`: newest *created* first (not in cursor order, like Lever's default),
-/// filtered by `updated_at_start` (inclusive), paginated with an opaque `next` token.
-async fn list(
-    State(lever): State<Lever>,
-    Query(q): Query<HashMap<String, String>>,
-) -> impl IntoResponse {
-    let mut inner = lever.inner.lock().unwrap();
-    inner.requests.push(q.clone());
-    if let Some(mut change) = inner.during_list.take() {
-        change(&mut inner);
-        inner.during_list = Some(change);
-    }
-    let since: i64 = match q.get("updated_at_start").map(|s| s.parse()) {
-        None => i64::MIN,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"code": "BadRequest", "message": "bad updated_at_start"})),
-            )
-        }
-    };
-    let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
-    let start: usize = match q.get("offset") {
-        None => 0,
-        Some(token) => match token.strip_prefix("tok.").and_then(|n| n.parse().ok()) {
-            Some(n) => n,
-            None => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    Json(json!({"code": "BadRequest", "message": "bad offset"})),
-                )
-            }
-        },
-    };
-    let mut matching: Vec<Value> = inner
-        .postings
-        .iter()
-        .filter(|p| p["updatedAt"].as_i64().unwrap() >= since)
-        .cloned()
-        .collect();
-    matching.sort_by_key(|p| std::cmp::Reverse(p["createdAt"].as_i64().unwrap()));
-    let page: Vec<Value> = matching.iter().skip(start).take(limit).cloned().collect();
-    let end = start + page.len();
-    let mut body = json!({"data": page, "hasNext": end < matching.len()});
-    if end < matching.len() {
-        body["next"] = json!(format!("tok.{end}"));
-    }
-    if let Some(token) = &inner.stuck_next {
-        body["hasNext"] = json!(true);
-        body["next"] = json!(token);
-    }
-    (StatusCode::OK, Json(body))
-}
-
-// ------------------------------------------------------------------------------ helpers
-
-/// What handlers saw: (trigger, posting ID, text).
-type Seen = Arc<Mutex<Vec<(Trigger, String, String)>>>;
-
-fn recorder(seen: &Seen, triggers: &[Trigger]) -> Dispatcher {
-    let mut dispatcher = Dispatcher::new();
-    for &trigger in triggers {
-        let seen = seen.clone();
-        dispatcher.on(trigger, move |event: TriggerEvent| {
-            let seen = seen.clone();
-            async move {
-                let posting: lever_client::models::Posting = event.item_as()?;
-                let TriggerPayload::Polled { id, .. } = &event.payload else {
-                    return Err("not polled".into());
-                };
-                assert_eq!(posting.id.as_str(), id);
-                let text = posting.text.clone().unwrap_or_default();
-                seen.lock().unwrap().push((event.trigger, id.clone(), text));
-                Ok::<(), HandlerError>(())
-            }
-        });
-    }
-    dispatcher
-}
-
-fn client(base: &str) -> Client {
-    Client::builder()
-        .api_key("test-key")
-        .base_url(base)
-        .build()
-        .unwrap()
-}
-
-fn take(seen: &Seen) -> Vec<(Trigger, String, String)> {
-    std::mem::take(&mut *seen.lock().unwrap())
-}
-
-fn poller(base: &str, store: impl CheckpointStore + 'static, dispatcher: Dispatcher) -> Poller {
-    Poller::new(client(base), "acct-1", store, dispatcher)
-        .trigger(Trigger::PostingCreated)
-        .unwrap()
-        .trigger(Trigger::PostingUpdated)
-        .unwrap()
-        .page_size(2)
-}
-
-/// The checkpoint "Posting Created" and "Posting Updated" share.
-fn postings_checkpoint() -> String {
-    let name = Trigger::PostingCreated
-        .source()
-        .poll
-        .unwrap()
-        .checkpoint_name();
-    assert_eq!(
-        Some(&name),
-        Trigger::PostingUpdated
-            .source()
-            .poll
-            .map(|rule| rule.checkpoint_name())
-            .as_ref()
-    );
-    name
-}
-
-async fn poll_ok(p: &Poller) {
-    let report = p.poll_once().await;
-    assert!(report.is_ok(), "{report:?}");
-}
+use postings_poller::*;
 
 // ------------------------------------------------------------------------------ tests
 
@@ -283,7 +36,7 @@ async fn created_and_updated_each_fire_exactly_once() {
 
     poll_ok(&p).await; // creates the checkpoints at "now"
     assert!(take(&seen).is_empty());
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    until_the_clock_moves_on().await;
 
     let a = lever.create("A");
     let b = lever.create("B");
@@ -359,9 +112,10 @@ async fn changes_made_while_the_poller_runs_fire_once() {
     let lever = Lever::default();
     let base = lever.serve().await;
     let seen = Seen::default();
+    let store = MemoryStore::new();
     let p = poller(
         &base,
-        MemoryStore::new(),
+        store.clone(),
         recorder(&seen, &[Trigger::PostingCreated, Trigger::PostingUpdated]),
     );
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
@@ -371,29 +125,35 @@ async fn changes_made_while_the_poller_runs_fire_once() {
         })
         .await;
     });
-    // Let the first poll set the checkpoints.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    eventually("the first poll's checkpoint", || {
+        store.get("acct-1", &postings_checkpoint()).is_some()
+    })
+    .await;
+    until_the_clock_moves_on().await;
 
+    // Each change waits for another list request, so the changes are spread over the polls.
+    let another_request = || {
+        let served = lever.requests().len();
+        let lever = lever.clone();
+        eventually("another list request", move || {
+            lever.requests().len() > served
+        })
+    };
     let mut ids = Vec::new();
     for i in 0..5 {
         ids.push(lever.create(&format!("P{i}")));
-        tokio::time::sleep(Duration::from_millis(7)).await;
+        another_request().await;
     }
     for id in &ids[..3] {
         lever.update(id, "changed");
-        tokio::time::sleep(Duration::from_millis(7)).await;
+        another_request().await;
     }
     // Wait for everything to show up, then for several more polls.
     let expected = 5 + 3;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let n = seen.lock().unwrap().len();
-        if n >= expected || tokio::time::Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    eventually("every change", || seen.lock().unwrap().len() >= expected).await;
+    for _ in 0..5 {
+        another_request().await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
@@ -473,7 +233,7 @@ async fn killing_the_poller_mid_run_loses_nothing() {
         .unwrap()
         .page_size(2);
     poll_ok(&p1).await; // checkpoint at "now"
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    until_the_clock_moves_on().await;
     let ids: Vec<String> = (0..5).map(|i| lever.create(&format!("P{i}"))).collect();
 
     let task = tokio::spawn(async move {
@@ -549,7 +309,7 @@ async fn a_failing_handler_is_retried_and_holds_the_checkpoint() {
         .unwrap();
     poll_ok(&p).await;
     let start = store.get("acct-1", &postings_checkpoint()).unwrap().since;
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    until_the_clock_moves_on().await;
 
     let a = lever.create("A");
     let b = lever.create("B");
@@ -614,10 +374,11 @@ async fn run_backs_off_and_stops_on_shutdown() {
         })
         .await;
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(calls.load(Ordering::SeqCst));
-    let polls_before = lever.requests().len();
-    assert!(polls_before >= 2, "it keeps retrying: {polls_before}");
+    // It keeps retrying: the handler ran, and the page was asked for again.
+    eventually("a retried poll", || {
+        calls.load(Ordering::SeqCst) && lever.requests().len() >= 2
+    })
+    .await;
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
@@ -664,455 +425,4 @@ async fn start_at_replays_history_and_api_errors_are_typed() {
         bad.poll_trigger(Trigger::PostingUpdated).await,
         Err(PollError::NotPolled(Trigger::PostingUpdated))
     ));
-}
-
-// ------------------------------------------- updates while handlers run (issue #12, item 1)
-
-fn quick_client(base: &str) -> Client {
-    Client::builder()
-        .api_key("test-key")
-        .base_url(base)
-        .no_rate_limit()
-        .build()
-        .unwrap()
-}
-
-#[tokio::test]
-async fn an_update_made_while_a_created_handler_runs_fires_updated() {
-    const START: i64 = 1_000_000;
-    let lever = Lever::logical(START);
-    let base = lever.serve().await;
-    let seen = Seen::default();
-    let mut dispatcher = recorder(&seen, &[Trigger::PostingUpdated]);
-    {
-        // The Created handler is slow: each posting changes while its handler still runs.
-        let seen = seen.clone();
-        let lever = lever.clone();
-        dispatcher.on(Trigger::PostingCreated, move |event: TriggerEvent| {
-            let seen = seen.clone();
-            let lever = lever.clone();
-            async move {
-                let posting: lever_client::models::Posting = event.item_as()?;
-                let id = posting.id.as_str().to_owned();
-                let text = posting.text.clone().unwrap_or_default();
-                seen.lock()
-                    .unwrap()
-                    .push((event.trigger, id.clone(), text.clone()));
-                lever.update(&id, &format!("{text} v2"));
-                Ok::<(), HandlerError>(())
-            }
-        });
-    }
-    let p = Poller::new(
-        quick_client(&base),
-        "acct-1",
-        MemoryStore::new(),
-        dispatcher,
-    )
-    .trigger(Trigger::PostingCreated)
-    .unwrap()
-    .trigger(Trigger::PostingUpdated)
-    .unwrap()
-    .start_at(Timestamp(START))
-    .page_size(2);
-    let ids: Vec<String> = (0..5).map(|i| lever.create(&format!("P{i}"))).collect();
-    for _ in 0..3 {
-        poll_ok(&p).await;
-    }
-    let mut got = take(&seen);
-    got.sort();
-    let mut expected: Vec<(Trigger, String, String)> = ids
-        .iter()
-        .enumerate()
-        .flat_map(|(i, id)| {
-            [
-                (Trigger::PostingCreated, id.clone(), format!("P{i}")),
-                (Trigger::PostingUpdated, id.clone(), format!("P{i} v2")),
-            ]
-        })
-        .collect();
-    expected.sort();
-    assert_eq!(got, expected, "every update fired, once");
-}
-
-/// Reproduces one randomised run: `LEVER_POLLER_SEED=<seed> cargo test -p lever-client --test
-/// triggers_poller randomised`.
-const SEED_VAR: &str = "LEVER_POLLER_SEED";
-
-/// Many creates and updates interleaved with polls, with handlers that take a random number
-/// of concurrent changes to finish, sometimes fail, and changes made while pages are being
-/// listed. Every posting's creation fires exactly once, every update made after the posting
-/// was first delivered fires, no delivery repeats, and the last version of each posting is
-/// delivered.
-#[tokio::test]
-async fn randomised_interleavings_lose_no_update() {
-    let seeds: Vec<u64> = match std::env::var(SEED_VAR) {
-        Ok(seed) => vec![seed.parse().expect("a u64 seed")],
-        Err(_) => (0..100).collect(),
-    };
-    // One server and one client for all runs (building a client is the slow part); each run
-    // starts the server afresh.
-    let lever = Lever::default();
-    let base = lever.serve().await;
-    let client = quick_client(&base);
-    for seed in seeds {
-        if let Err(message) = random_run(seed, &lever, &client).await {
-            panic!("seed {seed}: {message}\n(rerun with {SEED_VAR}={seed})");
-        }
-    }
-}
-
-/// What the randomised run shares with its handlers and server.
-struct World {
-    rng: rand::rngs::StdRng,
-    /// Once set, nothing changes any more and no handler fails.
-    quiet: bool,
-    /// Changes the server may still make while listing in the current poll.
-    list_budget: usize,
-    /// Successful deliveries: (trigger, id, cursor).
-    delivered: Vec<(Trigger, String, i64)>,
-}
-
-/// One random change: a new posting or an update of an existing one.
-fn random_change(inner: &mut Inner, rng: &mut rand::rngs::StdRng) {
-    use rand::Rng as _;
-    if inner.postings.is_empty() || rng.gen_bool(0.35) {
-        inner.create("new");
-    } else {
-        let i = rng.gen_range(0..inner.postings.len());
-        let id = inner.postings[i]["id"].as_str().unwrap().to_owned();
-        inner.update(&id, "changed");
-    }
-}
-
-async fn random_run(seed: u64, lever: &Lever, client: &Client) -> Result<(), String> {
-    use rand::{Rng as _, SeedableRng as _};
-    const START: i64 = 1_000_000;
-    /// The most changes made while one poll lists its pages: the overlap must cover them.
-    const MAX_CHANGES_WHILE_LISTING: usize = 2;
-
-    *lever.inner.lock().unwrap() = Inner {
-        logical: true,
-        last_ts: START,
-        ..Inner::default()
-    };
-    let world = Arc::new(Mutex::new(World {
-        rng: rand::rngs::StdRng::seed_from_u64(seed),
-        quiet: false,
-        list_budget: 0,
-        delivered: Vec::new(),
-    }));
-    {
-        let world = world.clone();
-        lever.inner.lock().unwrap().during_list = Some(Box::new(move |inner: &mut Inner| {
-            let mut w = world.lock().unwrap();
-            let w = &mut *w;
-            if !w.quiet && w.list_budget > 0 && w.rng.gen_bool(0.3) {
-                w.list_budget -= 1;
-                random_change(inner, &mut w.rng);
-            }
-        }));
-    }
-    let mut dispatcher = Dispatcher::new();
-    for trigger in [Trigger::PostingCreated, Trigger::PostingUpdated] {
-        let world = world.clone();
-        let lever = lever.clone();
-        dispatcher.on(trigger, move |event: TriggerEvent| {
-            let world = world.clone();
-            let lever = lever.clone();
-            async move {
-                let TriggerPayload::Polled { id, cursor, .. } = &event.payload else {
-                    return Err::<(), HandlerError>("not polled".into());
-                };
-                // The handler "runs" for a random number of concurrent changes, then
-                // sometimes fails (before anything is recorded).
-                let mut w = world.lock().unwrap();
-                let w = &mut *w;
-                let changes = if w.quiet { 0 } else { w.rng.gen_range(0..=3) };
-                for _ in 0..changes {
-                    random_change(&mut lever.inner.lock().unwrap(), &mut w.rng);
-                }
-                if !w.quiet && w.rng.gen_bool(0.1) {
-                    return Err("a transient handler failure".into());
-                }
-                w.delivered
-                    .push((event.trigger, id.clone(), cursor.as_millis()));
-                Ok(())
-            }
-        });
-    }
-    let (overlap, page_size) = {
-        let mut w = world.lock().unwrap();
-        let overlap = MAX_CHANGES_WHILE_LISTING as u64 + w.rng.gen_range(1..=8);
-        (overlap, w.rng.gen_range(1..=4))
-    };
-    let p = Poller::new(client.clone(), "acct-1", MemoryStore::new(), dispatcher)
-        .trigger(Trigger::PostingCreated)
-        .unwrap()
-        .trigger(Trigger::PostingUpdated)
-        .unwrap()
-        .start_at(Timestamp(START + 1))
-        .overlap(Duration::from_millis(overlap))
-        .page_size(page_size);
-
-    let steps = world.lock().unwrap().rng.gen_range(10..35);
-    for _ in 0..steps {
-        let poll = {
-            let mut w = world.lock().unwrap();
-            let w = &mut *w;
-            if w.rng.gen_bool(0.4) {
-                w.list_budget = MAX_CHANGES_WHILE_LISTING;
-                true
-            } else {
-                random_change(&mut lever.inner.lock().unwrap(), &mut w.rng);
-                false
-            }
-        };
-        if poll {
-            // Handler failures are expected here; the next polls retry.
-            let _ = p.poll_once().await;
-        }
-    }
-    // Quiet: poll until a poll delivers nothing.
-    world.lock().unwrap().quiet = true;
-    let mut settled = false;
-    for _ in 0..20 {
-        let report = p.poll_once().await;
-        if !report.is_ok() {
-            return Err(format!("a quiet poll failed: {report:?}"));
-        }
-        if report.dispatched() == 0 {
-            settled = true;
-            break;
-        }
-    }
-    if !settled {
-        return Err("the poller keeps delivering after changes stopped".into());
-    }
-
-    let delivered = std::mem::take(&mut world.lock().unwrap().delivered);
-    let postings = lever.inner.lock().unwrap().postings.clone();
-    let context = || format!("overlap {overlap}, page size {page_size}, delivered {delivered:?}");
-    let mut unique = delivered.clone();
-    unique.sort();
-    unique.dedup();
-    if unique.len() != delivered.len() {
-        return Err(format!("a delivery repeated; {}", context()));
-    }
-    for posting in &postings {
-        let id = posting["id"].as_str().unwrap();
-        let last = posting["updatedAt"].as_i64().unwrap();
-        let mine: Vec<&(Trigger, String, i64)> =
-            delivered.iter().filter(|(_, i, _)| i == id).collect();
-        let created: Vec<i64> = mine
-            .iter()
-            .filter(|(t, _, _)| *t == Trigger::PostingCreated)
-            .map(|(_, _, c)| *c)
-            .collect();
-        if created.len() != 1 {
-            return Err(format!(
-                "{id} fired Created {} times; {}",
-                created.len(),
-                context()
-            ));
-        }
-        if mine
-            .iter()
-            .any(|(t, _, c)| *t == Trigger::PostingUpdated && *c <= created[0])
-        {
-            return Err(format!("{id} fired Updated before Created; {}", context()));
-        }
-        if !mine.iter().any(|(_, _, c)| *c == last) {
-            return Err(format!(
-                "{id}: its last version (updatedAt {last}) never fired; {}",
-                context()
-            ));
-        }
-    }
-    Ok(())
-}
-
-// ------------------------------------------------- lists that never end, shared lists
-
-#[tokio::test]
-async fn a_list_that_cycles_or_never_ends_fails_the_poll_and_fires_nothing() {
-    const START: i64 = 1_000_000;
-    let lever = Lever::logical(START);
-    let base = lever.serve().await;
-    let seen = Seen::default();
-    let store = MemoryStore::new();
-    let p = Poller::new(
-        quick_client(&base),
-        "acct-1",
-        store.clone(),
-        recorder(&seen, &[Trigger::PostingCreated, Trigger::PostingUpdated]),
-    )
-    .trigger(Trigger::PostingCreated)
-    .unwrap()
-    .trigger(Trigger::PostingUpdated)
-    .unwrap()
-    .start_at(Timestamp(START))
-    .page_size(1)
-    .max_pages(3);
-    for i in 0..5 {
-        lever.create(&format!("P{i}"));
-    }
-    let expect_stop = |report: lever_client::triggers::PollReport, wanted: PaginationStop| {
-        let results: Vec<_> = report.results.iter().collect();
-        assert_eq!(results.len(), 2, "{report:?}");
-        match &results[0] {
-            (
-                Trigger::PostingCreated,
-                Err(PollError::Api {
-                    source: lever_client::Error::Pagination { reason, .. },
-                    ..
-                }),
-            ) => assert_eq!(*reason, wanted),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            results[1],
-            (
-                Trigger::PostingUpdated,
-                Err(PollError::SharedList {
-                    trigger: Trigger::PostingUpdated,
-                    reported_with: Trigger::PostingCreated,
-                    ..
-                })
-            )
-        ));
-    };
-
-    // Five pages of one item, but at most three are followed.
-    expect_stop(
-        p.poll_once().await,
-        PaginationStop::PageCap { max_pages: 3 },
-    );
-    // A server whose `next` always points back at the first page.
-    lever.inner.lock().unwrap().stuck_next = Some("tok.0".into());
-    expect_stop(p.poll_once().await, PaginationStop::RepeatedToken);
-    // Nothing was dispatched from a partial list, and the checkpoint did not move.
-    assert!(take(&seen).is_empty());
-    let cp = store.get("acct-1", &postings_checkpoint()).unwrap();
-    assert_eq!((cp.since, cp.seen.len()), (Timestamp(START), 0));
-
-    // Once the server behaves, everything fires.
-    lever.inner.lock().unwrap().stuck_next = None;
-    let p = p.max_pages(10);
-    poll_ok(&p).await;
-    assert_eq!(take(&seen).len(), 5);
-}
-
-#[tokio::test]
-async fn a_failing_handler_stops_its_list_for_every_trigger_on_it() {
-    const START: i64 = 1_000_000;
-    let lever = Lever::logical(START);
-    let base = lever.serve().await;
-    let seen = Seen::default();
-    let mut dispatcher = recorder(&seen, &[Trigger::PostingUpdated]);
-    dispatcher.on(Trigger::PostingCreated, |event: TriggerEvent| async move {
-        let posting: lever_client::models::Posting = event.item_as()?;
-        match posting.text.as_deref() {
-            Some("bad") => Err::<(), HandlerError>("cannot handle it".into()),
-            _ => Ok(()),
-        }
-    });
-    let p = Poller::new(
-        quick_client(&base),
-        "acct-1",
-        MemoryStore::new(),
-        dispatcher,
-    )
-    .trigger(Trigger::PostingUpdated)
-    .unwrap()
-    .trigger(Trigger::PostingCreated)
-    .unwrap()
-    .start_at(Timestamp(START));
-    let a = lever.create("A");
-    poll_ok(&p).await;
-    lever.create("bad");
-    lever.update(&a, "A v2");
-
-    let report = p.poll_once().await;
-    // Reported in the order the triggers were added.
-    match &report.results[..] {
-        [(
-            Trigger::PostingUpdated,
-            Err(PollError::SharedList {
-                reported_with,
-                list,
-                ..
-            }),
-        ), (Trigger::PostingCreated, Err(PollError::Handler { trigger, .. }))] => {
-            assert_eq!(*reported_with, Trigger::PostingCreated);
-            assert_eq!(*trigger, Trigger::PostingCreated);
-            assert_eq!(*list, postings_checkpoint());
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(
-        p.checkpoint_name(Trigger::PostingUpdated),
-        Some(postings_checkpoint())
-    );
-    // The update after the failing item waits for it.
-    assert!(take(&seen).is_empty());
-    assert!(matches!(
-        p.poll_trigger(Trigger::PostingUpdated).await,
-        Err(PollError::SharedList { .. })
-    ));
-}
-
-#[tokio::test]
-async fn checkpoints_kept_per_trigger_by_older_versions_are_carried_over() {
-    const START: i64 = 1_000_000;
-    let lever = Lever::logical(START);
-    let base = lever.serve().await;
-    let old = lever.create("Old"); // 1_000_001, handled by the old poller
-    let store = MemoryStore::new();
-    // The old poller kept one checkpoint per trigger; "Posting Updated" was behind.
-    let handled = Checkpoint {
-        since: Timestamp(START + 1),
-        seen: vec![(old.clone(), Timestamp(START + 1))],
-        floor: Some(Timestamp(START)),
-    };
-    store
-        .save("acct-1", Trigger::PostingCreated.name(), &handled)
-        .await
-        .unwrap();
-    store
-        .save(
-            "acct-1",
-            Trigger::PostingUpdated.name(),
-            &Checkpoint::starting_at(Timestamp(START)),
-        )
-        .await
-        .unwrap();
-    let fresh = lever.create("New"); // 1_000_002
-    lever.update(&old, "Old v2"); // 1_000_003
-
-    let seen = Seen::default();
-    let p = poller(
-        &base,
-        store.clone(),
-        recorder(&seen, &[Trigger::PostingCreated, Trigger::PostingUpdated]),
-    )
-    .overlap(Duration::ZERO);
-    poll_ok(&p).await;
-    let mut got = take(&seen);
-    got.sort();
-    assert_eq!(
-        got,
-        vec![
-            (Trigger::PostingCreated, fresh, "New".to_owned()),
-            (Trigger::PostingUpdated, old, "Old v2".to_owned()),
-        ]
-    );
-    let cp = store.get("acct-1", &postings_checkpoint()).unwrap();
-    assert_eq!(cp.since, Timestamp(START + 3));
-    assert!(
-        cp.seen.iter().all(|(_, t)| t.as_millis() > START),
-        "the carried-over marks are gone: {cp:?}"
-    );
-    poll_ok(&p).await;
-    assert!(take(&seen).is_empty());
 }

@@ -156,6 +156,12 @@ async fn the_design_surface() {
         .expect_err("404");
     assert!(!err.is_retryable());
     assert_eq!(err.status(), Some(lever_client::StatusCode::NOT_FOUND));
+    assert_eq!(err.code(), Some("ResourceNotFound"));
+    let message = err.message().expect("Lever's message is kept");
+    assert!(
+        message.contains("missing"),
+        "the message names the ID: {message}"
+    );
     assert_eq!(posting.id, id);
 
     // Webhooks and triggers.

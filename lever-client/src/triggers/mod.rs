@@ -17,6 +17,7 @@
 mod checkpoint;
 mod dispatch;
 mod event;
+mod poll_outcome;
 mod poller;
 mod source;
 

@@ -7,14 +7,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
-use serde_json::Value;
 
 use super::checkpoint::{Checkpoint, CheckpointStore, StoreError};
-use super::dispatch::{DispatchError, Dispatcher};
+use super::dispatch::Dispatcher;
+use super::poll_outcome::{ListFailure, Tally};
+pub use super::poll_outcome::{PollError, PollReport, PollStats};
+
+mod fetch;
 use super::source::{PollEmit, PollRule};
 use super::{Trigger, TriggerEvent};
-use crate::pagination::PageGuard;
-use crate::{Client, Method, Timestamp};
+use crate::{Client, Timestamp};
+use fetch::Polled;
 
 /// The default overlap: each poll asks again for the last second before the checkpoint.
 pub const DEFAULT_OVERLAP: Duration = Duration::from_millis(1000);
@@ -381,11 +384,7 @@ impl Poller {
         let mut cp = self.load_checkpoint(list).await.map_err(PollError::from)?;
         tally.stats.since = cp.since;
         let overlap = i64::try_from(self.overlap.as_millis()).unwrap_or(i64::MAX);
-        let mut window_start = cp.since.as_millis().saturating_sub(overlap);
-        if let Some(floor) = cp.floor {
-            window_start = window_start.max(floor.as_millis());
-        }
-        let window_start = Timestamp(window_start.max(0));
+        let window_start = window_start(&cp, overlap);
 
         let seen: HashSet<(&str, Timestamp)> =
             cp.seen.iter().map(|(id, t)| (id.as_str(), *t)).collect();
@@ -409,11 +408,7 @@ impl Poller {
             } else {
                 PollEmit::Updated
             };
-            let fires: Vec<bool> = list
-                .triggers
-                .iter()
-                .map(|(_, emit)| *emit == PollEmit::All || *emit == kind)
-                .collect();
+            let fires = list.fires(kind);
             let emitted = fires.contains(&true);
             if emitted {
                 let failures = self.dispatch_item(list, &fires, &item).await;
@@ -449,17 +444,7 @@ impl Poller {
             }
         }
 
-        let max_cursor = cp.seen.iter().map(|(_, t)| *t).max();
-        if let Some(max) = max_cursor.filter(|&m| m > since_before) {
-            cp.since = max;
-            unsaved = true;
-        }
-        let keep_from = cp.since.as_millis().saturating_sub(overlap);
-        let before = cp.seen.len();
-        cp.seen.retain(|(_, t)| t.as_millis() >= keep_from);
-        cp.seen.sort();
-        cp.seen.dedup();
-        if unsaved || cp.seen.len() != before {
+        if settle(&mut cp, since_before, overlap) || unsaved {
             self.store
                 .save(account, name, &cp)
                 .await
@@ -509,163 +494,53 @@ impl Poller {
             })
             .collect()
     }
-
-    /// Lists every page of the rule's window; returns the items not seen before.
-    async fn fetch(
-        &self,
-        rule: &PollRule,
-        window_start: Timestamp,
-        seen: &HashSet<(&str, Timestamp)>,
-        stats: &mut PollStats,
-    ) -> Result<Vec<Polled>, PollError> {
-        let mut fresh = Vec::new();
-        let mut in_this_poll: HashSet<(String, Timestamp)> = HashSet::new();
-        let mut offset: Option<String> = None;
-        let mut pages = PageGuard::new(rule.path, self.max_pages, None);
-        loop {
-            let mut request = self.client.request(Method::GET, rule.path);
-            for (key, value) in rule.query {
-                request = request.query_pair(*key, *value);
-            }
-            request = request
-                .query_pair(rule.since, window_start.as_millis())
-                .query_pair("limit", self.page_size);
-            if let Some(offset) = &offset {
-                request = request.query_pair("offset", offset);
-            }
-            let body = request.send().await.map_err(|source| PollError::Api {
-                path: rule.path,
-                source,
-            })?;
-            stats.pages += 1;
-            let Page {
-                data,
-                has_next,
-                next,
-            } = Page::from_value(body).map_err(|message| PollError::BadResponse {
-                path: rule.path,
-                message,
-            })?;
-            for value in data {
-                stats.fetched += 1;
-                let Some(item) = Polled::read(value, rule) else {
-                    stats.malformed += 1;
-                    tracing::warn!(
-                        path = rule.path,
-                        "polled item without a usable id or cursor"
-                    );
-                    continue;
-                };
-                if item.cursor < window_start {
-                    // The server ignored the filter; items this old were handled long ago.
-                    stats.out_of_window += 1;
-                    continue;
-                }
-                if seen.contains(&(item.id.as_str(), item.cursor))
-                    || !in_this_poll.insert((item.id.clone(), item.cursor))
-                {
-                    stats.duplicates += 1;
-                    continue;
-                }
-                fresh.push(item);
-            }
-            let follow =
-                pages
-                    .next(has_next, next.as_deref())
-                    .map_err(|source| PollError::Api {
-                        path: rule.path,
-                        source,
-                    })?;
-            match follow {
-                Some(token) => offset = Some(token.to_owned()),
-                None => break,
-            }
-        }
-        Ok(fresh)
-    }
 }
 
 /// The triggers that poll one list: fetched once per poll, each item classified once for all.
-struct PolledList<'a> {
+pub(super) struct PolledList<'a> {
     /// The list's checkpoint name ([`PollRule::checkpoint_name`]).
-    checkpoint: String,
+    pub(super) checkpoint: String,
     /// The first rule added for the list (all its rules fetch and classify alike).
-    rule: &'a PollRule,
+    pub(super) rule: &'a PollRule,
     /// The triggers, in the order they were added, with the items each fires for.
-    triggers: Vec<(Trigger, PollEmit)>,
+    pub(super) triggers: Vec<(Trigger, PollEmit)>,
 }
 
-/// What one poll of a list did so far.
-struct Tally {
-    /// The list's figures (`dispatched` and `skipped` are per trigger, in `fired`).
-    stats: PollStats,
-    /// Per trigger of the list: (dispatched, skipped).
-    fired: Vec<(usize, usize)>,
-}
-
-/// Why the poll of a list stopped.
-enum ListFailure {
-    /// Listing or the checkpoint store failed: nothing more could be done for any trigger.
-    List(PollError),
-    /// The handlers of these triggers failed for one item.
-    Handlers(Vec<(Trigger, PollError)>),
-}
-
-impl From<PollError> for ListFailure {
-    fn from(e: PollError) -> Self {
-        ListFailure::List(e)
-    }
-}
-
-impl Tally {
-    /// One result per trigger of `list`: its own figures, its own error, or
-    /// [`PollError::SharedList`] when another trigger's error stopped the list.
-    // With no trigger compiled in (see build.rs) `Trigger` is uninhabited and this is dead.
-    #[cfg_attr(lever_no_triggers, allow(unused_variables))]
-    fn per_trigger(
-        self,
-        list: &PolledList<'_>,
-        outcome: Result<(), ListFailure>,
-    ) -> Vec<(Trigger, Result<PollStats, PollError>)> {
-        let mut errors = match outcome {
-            Ok(()) => {
-                return list
-                    .triggers
-                    .iter()
-                    .zip(self.fired)
-                    .map(|((trigger, _), (dispatched, skipped))| {
-                        let stats = PollStats {
-                            dispatched,
-                            skipped,
-                            ..self.stats.clone()
-                        };
-                        (*trigger, Ok(stats))
-                    })
-                    .collect();
-            }
-            Err(ListFailure::Handlers(errors)) => errors,
-            Err(ListFailure::List(error)) => list
-                .triggers
-                .first()
-                .map(|(trigger, _)| vec![(*trigger, error)])
-                .unwrap_or_default(),
-        };
-        let reported_with = errors.first().map(|(trigger, _)| *trigger);
-        list.triggers
+impl PolledList<'_> {
+    /// Per trigger of the list, whether an item of `kind` fires it.
+    fn fires(&self, kind: PollEmit) -> Vec<bool> {
+        self.triggers
             .iter()
-            .map(|(trigger, _)| {
-                let error = match errors.iter().position(|(t, _)| t == trigger) {
-                    Some(i) => errors.swap_remove(i).1,
-                    None => PollError::SharedList {
-                        trigger: *trigger,
-                        list: list.checkpoint.clone(),
-                        reported_with: reported_with.unwrap_or(*trigger),
-                    },
-                };
-                (*trigger, Err(error))
-            })
+            .map(|(_, emit)| *emit == PollEmit::All || *emit == kind)
             .collect()
     }
+}
+
+/// Where a poll's window starts: `overlap` milliseconds before the checkpoint, never before
+/// its floor nor the epoch.
+fn window_start(cp: &Checkpoint, overlap: i64) -> Timestamp {
+    let mut start = cp.since.as_millis().saturating_sub(overlap);
+    if let Some(floor) = cp.floor {
+        start = start.max(floor.as_millis());
+    }
+    Timestamp(start.max(0))
+}
+
+/// After a successful poll: moves `since` to the largest cursor handled (if past
+/// `since_before`) and keeps only the IDs seen within the overlap. Whether `cp` changed.
+fn settle(cp: &mut Checkpoint, since_before: Timestamp, overlap: i64) -> bool {
+    let mut changed = false;
+    let max_cursor = cp.seen.iter().map(|(_, t)| *t).max();
+    if let Some(max) = max_cursor.filter(|&m| m > since_before) {
+        cp.since = max;
+        changed = true;
+    }
+    let keep_from = cp.since.as_millis().saturating_sub(overlap);
+    let before = cp.seen.len();
+    cp.seen.retain(|(_, t)| t.as_millis() >= keep_from);
+    cp.seen.sort();
+    cp.seen.dedup();
+    changed || cp.seen.len() != before
 }
 
 /// The back-off after `failures` consecutive failed polls.
@@ -674,196 +549,9 @@ fn backoff(interval: Duration, failures: u32, max: Duration) -> Duration {
     interval.saturating_mul(factor).min(max)
 }
 
-/// One list page, leniently read from `{"data": [...], "hasNext": bool, "next": "..."}`.
-struct Page {
-    data: Vec<Value>,
-    has_next: bool,
-    next: Option<String>,
-}
-
-impl Page {
-    fn from_value(body: Value) -> Result<Page, String> {
-        let Value::Object(mut map) = body else {
-            return Err("expected a JSON object with a `data` list".to_owned());
-        };
-        let data = match map.remove("data") {
-            Some(Value::Array(items)) => items,
-            Some(_) => return Err("`data` is not a list".to_owned()),
-            None => return Err("no `data` list".to_owned()),
-        };
-        let has_next = match map.get("hasNext") {
-            Some(Value::Bool(b)) => *b,
-            None | Some(Value::Null) => false,
-            Some(_) => return Err("`hasNext` is not a boolean".to_owned()),
-        };
-        let next = match map.remove("next") {
-            Some(Value::String(s)) if !s.is_empty() => Some(s),
-            _ => None,
-        };
-        Ok(Page {
-            data,
-            has_next,
-            next,
-        })
-    }
-}
-
-/// A polled item with what the poller needs from it.
-struct Polled {
-    id: String,
-    cursor: Timestamp,
-    created: Option<Timestamp>,
-    value: Value,
-}
-
-impl Polled {
-    fn read(value: Value, rule: &PollRule) -> Option<Polled> {
-        let id = match value.get("id")? {
-            Value::String(s) if !s.is_empty() => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => return None,
-        };
-        let created = rule.created_field.and_then(|f| timestamp(&value, f));
-        // An item never updated may have a null cursor field: fall back on its creation time.
-        let cursor = timestamp(&value, rule.cursor).or(created)?;
-        Some(Polled {
-            id,
-            cursor,
-            created,
-            value,
-        })
-    }
-}
-
-/// A timestamp field (number or numeric string), if present and valid.
-fn timestamp(value: &Value, field: &str) -> Option<Timestamp> {
-    value
-        .get(field)
-        .filter(|v| !v.is_null())
-        .and_then(|v| <Timestamp as serde::Deserialize>::deserialize(v).ok())
-}
-
-/// What one poll did for one trigger. `dispatched` and `skipped` are the trigger's own; the
-/// other figures are those of the list it shares with the other triggers on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PollStats {
-    /// Pages fetched.
-    pub pages: usize,
-    /// Items in those pages.
-    pub fetched: usize,
-    /// Items dispatched to handlers (all succeeded).
-    pub dispatched: usize,
-    /// New items that do not fire this trigger (e.g. an updated item for a `Created` rule).
-    pub skipped: usize,
-    /// Items already handled (same ID and cursor value).
-    pub duplicates: usize,
-    /// Items older than the polled window (the server ignored the filter).
-    pub out_of_window: usize,
-    /// Items without a usable `id` or cursor field.
-    pub malformed: usize,
-    /// The checkpoint's `since` after the poll.
-    pub since: Timestamp,
-}
-
-/// What [`Poller::poll_once`] did, per trigger.
-#[derive(Debug)]
-pub struct PollReport {
-    /// Each trigger's result, in the poller's order.
-    pub results: Vec<(Trigger, Result<PollStats, PollError>)>,
-}
-
-impl PollReport {
-    /// Whether every trigger was polled without error.
-    pub fn is_ok(&self) -> bool {
-        self.results.iter().all(|(_, r)| r.is_ok())
-    }
-
-    /// How many items were dispatched, over all triggers.
-    pub fn dispatched(&self) -> usize {
-        self.results
-            .iter()
-            .filter_map(|(_, r)| r.as_ref().ok())
-            .map(|s| s.dispatched)
-            .sum()
-    }
-
-    /// The errors, per trigger.
-    pub fn errors(&self) -> impl Iterator<Item = (Trigger, &PollError)> + '_ {
-        self.results
-            .iter()
-            .filter_map(|(t, r)| r.as_ref().err().map(|e| (*t, e)))
-    }
-
-    /// The report, or the first error.
-    pub fn into_result(self) -> Result<Vec<(Trigger, PollStats)>, PollError> {
-        self.results
-            .into_iter()
-            .map(|(t, r)| r.map(|s| (t, s)))
-            .collect()
-    }
-}
-
-/// Why a poll failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PollError {
-    /// The trigger has no polling rule (it is fired by webhooks only), or is not polled by this
-    /// poller.
-    #[error("trigger `{}` is not polled", .0.name())]
-    NotPolled(Trigger),
-    /// Listing failed.
-    #[error("listing {path} failed: {source}")]
-    Api {
-        /// The list path.
-        path: &'static str,
-        /// The client error.
-        #[source]
-        source: crate::Error,
-    },
-    /// The list response is not `{"data": [...], "hasNext": ..., "next": ...}`.
-    #[error("unexpected list response from {path}: {message}")]
-    BadResponse {
-        /// The list path.
-        path: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-    /// Loading or saving the checkpoint failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The list this trigger shares with others (see [`PollRule::checkpoint_name`]) stopped
-    /// because of the error reported for `reported_with`; this trigger's items after that
-    /// point are dispatched on the next poll.
-    #[error("polling `{}` stopped with its list {list}: see the error for `{}`",
-        .trigger.name(), .reported_with.name())]
-    SharedList {
-        /// This trigger.
-        trigger: Trigger,
-        /// The list's checkpoint name.
-        list: String,
-        /// The trigger whose result holds the error.
-        reported_with: Trigger,
-    },
-    /// A handler failed; the item is dispatched again on the next poll.
-    #[error("handling {id} (cursor {cursor}) for `{}` failed: {source}", .trigger.name())]
-    Handler {
-        /// The trigger.
-        trigger: Trigger,
-        /// The item's ID.
-        id: String,
-        /// The item's cursor value.
-        cursor: Timestamp,
-        /// The handler failures.
-        #[source]
-        source: DispatchError,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn backoff_doubles_and_caps() {
@@ -874,46 +562,5 @@ mod tests {
         assert_eq!(backoff(s, 3, max), 4 * s);
         assert_eq!(backoff(s, 5, max), max);
         assert_eq!(backoff(s, u32::MAX, max), max);
-    }
-
-    #[test]
-    fn pages_are_read_leniently() {
-        let page = Page::from_value(json!({"data": [1, 2], "hasNext": true, "next": "t"})).unwrap();
-        assert_eq!(
-            (page.data.len(), page.has_next, page.next.as_deref()),
-            (2, true, Some("t"))
-        );
-        let page = Page::from_value(json!({"data": []})).unwrap();
-        assert!(!page.has_next && page.next.is_none());
-        assert!(Page::from_value(json!({"data": {}})).is_err());
-        assert!(Page::from_value(json!([])).is_err());
-        assert!(Page::from_value(json!({"data": [], "hasNext": "yes"})).is_err());
-    }
-
-    #[test]
-    fn items_need_an_id_and_a_cursor() {
-        let rule = PollRule {
-            resource: "postings",
-            action: "list",
-            path: "/postings",
-            since: "updated_at_start",
-            cursor: "updatedAt",
-            created_field: Some("createdAt"),
-            emit: PollEmit::Updated,
-            query: &[],
-        };
-        let item =
-            Polled::read(json!({"id": "p", "updatedAt": "5", "createdAt": 3}), &rule).unwrap();
-        assert_eq!(
-            (item.id.as_str(), item.cursor, item.created),
-            ("p", Timestamp(5), Some(Timestamp(3)))
-        );
-        let item =
-            Polled::read(json!({"id": "p", "updatedAt": null, "createdAt": 3}), &rule).unwrap();
-        assert_eq!(item.cursor, Timestamp(3));
-        assert!(Polled::read(json!({"updatedAt": 5}), &rule).is_none());
-        assert!(Polled::read(json!({"id": "p"}), &rule).is_none());
-        assert!(Polled::read(json!({"id": "p", "updatedAt": "soon"}), &rule).is_none());
-        assert!(Polled::read(json!(7), &rule).is_none());
     }
 }
