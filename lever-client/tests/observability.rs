@@ -3,36 +3,15 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{Reply, Scripted};
 use lever_client::{Client, Method, RequestMetrics};
 use serde_json::json;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn spans_record_each_field_once_and_hooks_see_every_call() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = common::logs::Logs::subscriber(tracing::Level::DEBUG);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let s = Scripted::new();
@@ -66,7 +45,7 @@ async fn spans_record_each_field_once_and_hooks_see_every_call() {
         .await
         .unwrap();
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     let closes: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("lever.request{") && l.contains(": close"))
@@ -103,14 +82,7 @@ async fn spans_record_each_field_once_and_hooks_see_every_call() {
 #[tokio::test]
 async fn streams_show_a_span_per_page_with_the_running_item_count() {
     use futures::TryStreamExt as _;
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = common::logs::Logs::subscriber(tracing::Level::DEBUG);
     let _guard = tracing::subscriber::set_default(subscriber);
     let s = Scripted::new();
     s.on(
@@ -130,7 +102,7 @@ async fn streams_show_a_span_per_page_with_the_running_item_count() {
         .await
         .unwrap();
     assert_eq!(items.len(), 3);
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     let pages: Vec<&str> = logs
         .lines()
         .filter(|l| {
@@ -153,14 +125,7 @@ async fn streams_show_a_span_per_page_with_the_running_item_count() {
 #[tokio::test]
 async fn each_poll_of_a_list_has_a_span_with_the_account() {
     use lever_client::triggers::{Dispatcher, MemoryStore, Poller, Trigger};
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = common::logs::Logs::subscriber(tracing::Level::INFO);
     let _guard = tracing::subscriber::set_default(subscriber);
     let s = Scripted::new();
     s.on(
@@ -174,7 +139,7 @@ async fn each_poll_of_a_list_has_a_span_with_the_account() {
         .trigger(Trigger::PostingUpdated)
         .unwrap();
     assert!(poller.poll_once().await.is_ok());
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     let polls: Vec<&str> = logs
         .lines()
         .filter(|l| {

@@ -5,8 +5,6 @@
 mod common;
 
 use std::error::Error as _;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use common::{get, Reply, Scripted};
 use lever_client::oauth::{self, CodeExchange};
@@ -30,19 +28,6 @@ fn renderings(e: &Error) -> String {
 fn assert_clean(case: &str, e: &Error) {
     let text = renderings(e);
     assert!(!text.contains(PII), "{case}: personal data leaks:\n{text}");
-}
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn raw(status: u16, content_type: &str, body: &str) -> Reply {
@@ -75,13 +60,7 @@ enum Closed {
 
 #[tokio::test]
 async fn decode_and_api_errors_never_show_body_values() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = common::logs::Logs::subscriber(tracing::Level::TRACE);
     // Thread-local: the current-thread test runtime runs the client on this thread.
     let _guard = tracing::subscriber::set_default(subscriber);
 
@@ -225,7 +204,7 @@ async fn decode_and_api_errors_never_show_body_values() {
     assert!(matches!(e, Error::Transport(_)), "{e:?}");
     assert_clean("transport", &e);
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("lever request failed"), "{logs}");
     assert!(!logs.contains(PII), "the logs leak personal data:\n{logs}");
 }

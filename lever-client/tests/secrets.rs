@@ -2,8 +2,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::http::{HeaderMap, StatusCode};
@@ -40,19 +39,6 @@ fn secrets() -> Vec<String> {
 fn assert_clean(what: &str, text: &str) {
     for s in secrets() {
         assert!(!text.contains(&s), "{what} leaks {s:?}:\n{text}");
-    }
-}
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -102,14 +88,7 @@ async fn server() -> String {
 
 #[tokio::test]
 async fn secrets_never_leak() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (capture, subscriber) = common::logs::Logs::subscriber(tracing::Level::TRACE);
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let base = server().await;
@@ -184,7 +163,7 @@ async fn secrets_never_leak() {
         .unwrap_err();
     assert_clean("transport error", &format!("{e} / {e:?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     // The capture works and carries the request span fields...
     assert!(logs.contains("lever.request"), "{logs}");
     assert!(logs.contains("method=GET"), "{logs}");

@@ -19,7 +19,7 @@ use lever_client::triggers::Dispatcher;
 use sqlx::Row as _;
 use tokio::sync::Notify;
 
-use crate::store::{Backend, SqlStore, StoreError};
+use crate::store::{attempts_of, limit_param, Backend, SqlStore, StoreError};
 use crate::time::now_ms;
 
 /// How often, and how patiently, a failing delivery is retried.
@@ -313,16 +313,15 @@ impl Inbox {
              FROM lever_webhook_inbox WHERE state = 'dead' \
              ORDER BY received_at, dedup_key LIMIT $1",
         )
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(limit_param(limit))
         .fetch_all(self.store.pool())
         .await?;
         rows.iter()
             .map(|row| {
-                let attempts: i64 = row.try_get("attempts")?;
                 Ok(DeadLetter {
                     id: row.try_get("dedup_key")?,
                     account: row.try_get("account")?,
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    attempts: attempts_of(row)?,
                     last_error: row.try_get("last_error")?,
                     received_at: row.try_get("received_at")?,
                 })
@@ -397,17 +396,16 @@ impl Inbox {
             .bind(&self.owner)
             .bind(now.saturating_add(self.lease_ms()))
             .bind(now)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(limit_param(limit))
             .fetch_all(self.store.pool())
             .await?;
         rows.iter()
             .map(|row| {
-                let attempts: i64 = row.try_get("attempts")?;
                 Ok(Claim {
                     id: row.try_get("dedup_key")?,
                     account: row.try_get("account")?,
                     body: row.try_get::<Option<Vec<u8>>, _>("body")?,
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    attempts: attempts_of(row)?,
                 })
             })
             .collect()

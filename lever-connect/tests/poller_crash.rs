@@ -17,21 +17,13 @@ use std::time::Duration;
 use lever_client::models::CreatePosting;
 use lever_client::triggers::{Dispatcher, HandlerError, Poller, Trigger, TriggerPayload};
 use lever_client::Timestamp;
-use lever_connect::{Connections, SqlStore, StoreCheckpoints};
+use lever_connect::{SqlStore, StoreCheckpoints};
 use lever_sim::{SimConfig, Simulator};
 use rand::Rng as _;
 
+/// How long a wait may take before the test fails (it only bounds a hang).
+const LIMIT: Duration = Duration::from_secs(60);
 const ACCOUNT: &str = "acme";
-
-fn manager(store: SqlStore, base_url: &str) -> Connections {
-    Connections::builder()
-        .store(store)
-        .keyring(common::keyring())
-        .base_url(base_url)
-        .configure_clients(|b| b.no_rate_limit())
-        .build()
-        .unwrap()
-}
 
 /// The child: poll `PostingCreated` every 20 ms; each handler takes a random 0–20 ms, so a
 /// kill lands between handlers and saves as often as inside them.
@@ -44,7 +36,7 @@ async fn child_poller() {
     let log = PathBuf::from(std::env::var("CHILD_LOG").unwrap());
     let start: i64 = std::env::var("CHILD_START_AT").unwrap().parse().unwrap();
     let store = SqlStore::connect(&db_url).await.unwrap();
-    let conns = manager(store.clone(), &base);
+    let conns = common::manager(store.clone(), &base);
     let client = conns.client(ACCOUNT).await.unwrap();
     let mut dispatcher = Dispatcher::new();
     dispatcher.on(Trigger::PostingCreated, move |event| {
@@ -107,17 +99,6 @@ async fn spawn_child(
         .unwrap()
 }
 
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    // Generous: this only bounds a hang; the assertion is about what was handled.
-    for _ in 0..3000 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_run_loses_nothing_with_postgres_checkpoints() {
     let sim = Simulator::start(SimConfig {
@@ -127,7 +108,7 @@ async fn kill_9_mid_run_loses_nothing_with_postgres_checkpoints() {
     .await
     .unwrap();
     let db_url = common::database_url().await;
-    let conns = manager(SqlStore::connect(&db_url).await.unwrap(), &sim.base_url());
+    let conns = common::manager(SqlStore::connect(&db_url).await.unwrap(), &sim.base_url());
     conns
         .connect_api_key(ACCOUNT, sim.api_key().to_owned())
         .await
@@ -160,7 +141,10 @@ async fn kill_9_mid_run_loses_nothing_with_postgres_checkpoints() {
 
     // First run: killed once it has handled a few.
     let mut first = spawn_child(&db_url, &sim, &log, start).await;
-    wait_until("the first run handled 5", || handled(&log).len() >= 5).await;
+    common::wait_until("the first run handled 5", LIMIT, || {
+        handled(&log).len() >= 5
+    })
+    .await;
     created.extend(create(10).await);
     first.start_kill().unwrap(); // SIGKILL: no clean shutdown, no final save
     first.wait().await.unwrap();
@@ -170,7 +154,7 @@ async fn kill_9_mid_run_loses_nothing_with_postgres_checkpoints() {
     // Second run resumes from the checkpoint in PostgreSQL.
     let mut second = spawn_child(&db_url, &sim, &log, start).await;
     let expected = created.clone();
-    wait_until("every posting was handled", || {
+    common::wait_until("every posting was handled", LIMIT, || {
         let seen: HashSet<String> = handled(&log).into_iter().collect();
         expected.is_subset(&seen)
     })

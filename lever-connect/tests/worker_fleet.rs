@@ -18,7 +18,7 @@ use std::time::Duration;
 use lever_client::triggers::{Dispatcher, HandlerError, Trigger, TriggerPayload};
 use lever_client::Timestamp;
 use lever_connect::worker::Worker;
-use lever_connect::{Connections, SqlStore};
+use lever_connect::SqlStore;
 use lever_sim::{SimConfig, Simulator};
 use sqlx::Row as _;
 use tokio::time::Instant;
@@ -27,16 +27,6 @@ const ACCOUNTS: usize = 20;
 const TTL: Duration = Duration::from_millis(1500);
 const HEARTBEAT: Duration = Duration::from_millis(150);
 const INTERVAL: Duration = Duration::from_millis(300);
-
-fn manager(store: SqlStore, base_url: &str) -> Connections {
-    Connections::builder()
-        .store(store)
-        .keyring(common::keyring())
-        .base_url(base_url)
-        .configure_clients(|b| b.no_rate_limit())
-        .build()
-        .unwrap()
-}
 
 /// The child: one worker named `CHILD_WORKER_ID`, polling `PostingCreated`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,7 +39,7 @@ async fn child_worker() {
     let log = PathBuf::from(std::env::var("CHILD_LOG").unwrap());
     let start: i64 = std::env::var("CHILD_START_AT").unwrap().parse().unwrap();
     let store = SqlStore::connect(&db_url).await.unwrap();
-    let conns = manager(store.clone(), &base);
+    let conns = common::manager(store.clone(), &base);
     let mut dispatcher = Dispatcher::new();
     dispatcher.on(Trigger::PostingCreated, move |event| {
         let log = log.clone();
@@ -179,7 +169,7 @@ async fn two_workers_share_accounts_survive_kill_9_without_overlap_or_loss() {
     .unwrap();
     let db_url = common::database_url().await;
     let store = SqlStore::connect(&db_url).await.unwrap();
-    let conns = manager(store.clone(), &sim.base_url());
+    let conns = common::manager(store.clone(), &sim.base_url());
     let mut names = Vec::new();
     for i in 0..ACCOUNTS {
         let name = format!("acct-{i:02}");

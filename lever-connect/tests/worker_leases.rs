@@ -16,15 +16,8 @@ use lever_connect::{Connections, SqlStore};
 use lever_sim::{SimConfig, Simulator};
 use sqlx::Row as _;
 
-fn manager(store: SqlStore, base_url: &str) -> Connections {
-    Connections::builder()
-        .store(store)
-        .keyring(common::keyring())
-        .base_url(base_url)
-        .configure_clients(|b| b.no_rate_limit())
-        .build()
-        .unwrap()
-}
+/// How long a wait may take before the test fails (it only bounds a hang).
+const LIMIT: Duration = Duration::from_secs(30);
 
 type Seen = Arc<Mutex<HashSet<(String, String)>>>;
 
@@ -59,7 +52,7 @@ async fn setup(
     .await
     .unwrap();
     let (store, guard) = common::store(db).await;
-    let conns = manager(store.clone(), &sim.base_url());
+    let conns = common::manager(store.clone(), &sim.base_url());
     let mut names = Vec::new();
     for i in 0..accounts {
         let name = format!("acct-{i}");
@@ -78,16 +71,6 @@ async fn owners(store: &SqlStore) -> Vec<Option<String>> {
         .iter()
         .map(|r| r.get::<Option<String>, _>("owner"))
         .collect()
-}
-
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..1500 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,7 +98,7 @@ async fn one_worker_on_sqlite_polls_every_account_and_releases_on_shutdown() {
         expected.insert((name.clone(), p["id"].as_str().unwrap().to_owned()));
     }
     // A handler finishes before its poll is counted: wait for both.
-    eventually("every posting was handled, in counted polls", || {
+    common::wait_until("every posting was handled, in counted polls", LIMIT, || {
         expected.is_subset(&seen.lock().unwrap()) && status.snapshot().polls >= 3
     })
     .await;
@@ -152,14 +135,14 @@ async fn a_clean_shutdown_hands_leases_over_before_the_ttl() {
             let _ = first_stopped.await;
         }));
         let second = tokio::spawn(second.run(std::future::pending()));
-        eventually("the accounts are split 3/3", || {
+        common::wait_until("the accounts are split 3/3", LIMIT, || {
             first_status.snapshot().accounts.len() == 3
                 && second_status.snapshot().accounts.len() == 3
         })
         .await;
         stop_first.send(()).unwrap();
         first.await.unwrap().unwrap();
-        eventually("the second worker holds all six", || {
+        common::wait_until("the second worker holds all six", LIMIT, || {
             second_status.snapshot().accounts.len() == 6
         })
         .await;
@@ -208,7 +191,7 @@ async fn workers_drain_the_webhook_inbox_and_report_its_depth() {
     let run = tokio::spawn(worker.run(async move {
         let _ = stopped.await;
     }));
-    eventually("the worker handled the stored delivery", || {
+    common::wait_until("the worker handled the stored delivery", LIMIT, || {
         handled.lock().unwrap().len() == 1 && status.snapshot().inbox_depth == Some(0)
     })
     .await;
@@ -234,7 +217,7 @@ async fn a_worker_never_runs_more_polls_at_once_than_its_bound() {
         .max_concurrent_polls(2);
     let status = worker.status();
     let run = tokio::spawn(worker.run(std::future::pending()));
-    eventually("every account was polled at least twice", || {
+    common::wait_until("every account was polled at least twice", LIMIT, || {
         names.iter().all(|n| {
             sim.account(n)
                 .unwrap()

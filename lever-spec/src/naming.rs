@@ -148,6 +148,10 @@ pub fn ident_problem(name: &str) -> Option<IdentProblem> {
 /// `lever-spec/tests/client_methods.rs` reads lever-client's source and fails when this list
 /// and the methods differ.
 pub const CLIENT_METHODS: &[&str] = &[
+    "after_answer",
+    "after_transport_error",
+    "attempt",
+    "attempt_request",
     "base_url",
     "builder",
     "deadline",
@@ -168,6 +172,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "send_raw_with_meta",
     "stream_items",
     "stream_items_with_max_pages",
+    "stream_pages",
     "url",
     "with_deadline",
 ];

@@ -1,4 +1,4 @@
-//! A proptest strategy for any JSON value, shared by the webhook property tests
+//! Proptest strategies for any JSON value and for webhook keys, shared by the webhook property tests
 //! (`tests/webhooks_proptest.rs`) and the envelope's differential test (through `#[path]`).
 
 use proptest::prelude::*;
@@ -23,4 +23,23 @@ pub(crate) fn any_json() -> impl Strategy<Value = Value> {
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// A key a webhook body has (envelope or `data`), or a random one: mutations that hit the
+/// keys the parser looks at find more than random names would.
+pub(crate) fn webhook_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("token".to_owned()),
+        Just("triggeredAt".to_owned()),
+        Just("signature".to_owned()),
+        Just("event".to_owned()),
+        Just("data".to_owned()),
+        Just("id".to_owned()),
+        Just("opportunityId".to_owned()),
+        Just("contactId".to_owned()),
+        Just("toArchived".to_owned()),
+        Just("fromArchived".to_owned()),
+        Just("archivedAt".to_owned()),
+        "[a-zA-Z]{1,10}",
+    ]
 }

@@ -1,6 +1,8 @@
 //! A scripted HTTP server on loopback for the integration tests.
 #![allow(dead_code)]
 
+pub mod logs;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

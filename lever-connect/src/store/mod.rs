@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 
 use crate::crypto::Sealed;
 
+pub(crate) use sql::{attempts_of, limit_param};
 pub use sql::{Backend, SqlStore};
 
 /// How a connection authenticates to Lever.

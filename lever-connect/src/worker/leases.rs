@@ -4,7 +4,7 @@
 
 use sqlx::Row as _;
 
-use crate::store::{Backend, SqlStore, StoreError};
+use crate::store::{limit_param, Backend, SqlStore, StoreError};
 
 /// The lease statements of one worker.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ impl Leases {
             .bind(&self.owner)
             .bind(until)
             .bind(now)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(limit_param(limit))
             .fetch_all(self.store.pool())
             .await?;
         accounts(&rows)

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use lever_connect::testing::TempPostgres;
-use lever_connect::{Keyring, SqlStore, Store};
+use std::time::Duration;
+
+use lever_connect::{Connections, ConnectionsBuilder, Keyring, SqlStore, Store};
 
 /// The backends every store test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,4 +93,32 @@ pub fn shared(store: SqlStore) -> Arc<dyn Store> {
 /// Opens the database of `guard` again (a second pool, as another process would).
 pub async fn store_again(guard: &Guard) -> SqlStore {
     SqlStore::connect(&guard.url()).await.unwrap()
+}
+
+/// A connection manager on `store` whose clients talk to `base_url` (the simulator) with no
+/// client-side rate limit; add the rest (an OAuth app, say) before `build`.
+pub fn manager_builder(store: SqlStore, base_url: &str) -> ConnectionsBuilder {
+    Connections::builder()
+        .store(store)
+        .keyring(keyring())
+        .base_url(base_url)
+        .configure_clients(|b| b.no_rate_limit())
+}
+
+/// [`manager_builder`], built.
+pub fn manager(store: SqlStore, base_url: &str) -> Connections {
+    manager_builder(store, base_url).build().unwrap()
+}
+
+/// Waits until `done` holds, checking every 20 ms; panics after `limit`. The limit only
+/// bounds a hang: the tests assert on what happened, not on how long it took.
+pub async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use crate::builds;
 use crate::table::{mean, median, progress, workspace_root, Config, Row};
 
 pub(crate) fn bench_compile(cfg: &Config) -> Vec<Row> {
@@ -23,7 +24,11 @@ pub(crate) fn bench_compile(cfg: &Config) -> Vec<Row> {
 
     let runs = cfg.pick(3, 1);
     let (c_cold, b_cold) = cold_builds(&client, &baseline, runs);
-    let script = build_script_run(&client.target.join("debug").join("build"), &area, runs);
+    let script = build_script_run(
+        &area.join("client").join("debug").join("build"),
+        &area,
+        runs,
+    );
 
     let (c_inc, b_inc) = incremental(&client, &baseline, runs);
     let secs = |s: f64| format!("{s:.1} s");
@@ -62,33 +67,15 @@ pub(crate) fn bench_compile(cfg: &Config) -> Vec<Row> {
 /// Copies the workspace and the baseline crate under `area`; the two builders.
 fn prepare(area: &Path) -> (Builder, Builder) {
     progress("compile: preparing copies under target/bench-compile/");
-    let root = workspace_root();
     // The client is built from a copy of the workspace, so that the one-field spec change
     // below never touches the spec other people are building from.
-    let ws = area.join("workspace");
-    let _ = std::fs::remove_dir_all(&ws);
-    copy_tree(&root, &ws).expect("copy the workspace");
-    let base_src = area.join("baseline-src");
-    let _ = std::fs::remove_dir_all(&base_src);
-    std::fs::create_dir_all(base_src.join("src")).expect("mkdir baseline-src");
-    let baseline_crate = root.join("tests").join("bench-baseline");
-    for f in ["Cargo.toml", "src/lib.rs"] {
-        std::fs::copy(baseline_crate.join(f), base_src.join(f)).expect("copy baseline crate");
-    }
-    // The main lock file pins the baseline to lever-client's exact dependency versions
-    // (cargo drops the entries it does not need).
-    std::fs::copy(root.join("Cargo.lock"), base_src.join("Cargo.lock")).expect("copy lock");
-
-    let client = Builder {
-        dir: ws,
-        target: area.join("client"),
-        package: "lever-client",
-    };
-    let baseline = Builder {
-        dir: base_src,
-        target: area.join("baseline"),
-        package: "lever-bench-baseline",
-    };
+    let copies = builds::Copies::prepare(area).expect("copy the workspace and the baseline");
+    let client = Builder::new(&copies.workspace, area.join("client"), "lever-client");
+    let baseline = Builder::new(
+        &copies.baseline,
+        area.join("baseline"),
+        "lever-bench-baseline",
+    );
     (client, baseline)
 }
 
@@ -102,8 +89,8 @@ fn fully_cold(client: &Builder, baseline: &Builder, full_runs: usize) -> (f64, f
             "compile: fully cold builds, dependencies included, run {}/{full_runs}",
             i + 1
         ));
-        let _ = std::fs::remove_dir_all(&client.target);
-        let _ = std::fs::remove_dir_all(&baseline.target);
+        client.cargo.wipe();
+        baseline.cargo.wipe();
         if i % 2 == 0 {
             b_full.push(baseline.build().expect("fully cold baseline build"));
             c_full.push(client.build().expect("fully cold lever-client build"));
@@ -148,21 +135,13 @@ fn incremental(client: &Builder, baseline: &Builder, runs: usize) -> (f64, f64) 
     for i in 0..runs {
         progress(&format!("compile: incremental run {}/{runs}", i + 1));
         {
-            let _restore = RestoreOnDrop::new(&spec_file);
-            add_posting_field(&spec_file, i);
+            let _restore = builds::RestoreOnDrop::new(&spec_file);
+            builds::add_posting_field(&spec_file, i);
             c_inc.push(client.build().expect("incremental build of lever-client"));
         }
         {
-            let _restore = RestoreOnDrop::new(&lib_file);
-            let text = std::fs::read_to_string(&lib_file).expect("read baseline lib.rs");
-            let changed = text.replace(
-                "    pub id: String,\n",
-                &format!(
-                    "    pub id: String,\n    /// Added.\n    pub extra{i}: Option<String>,\n"
-                ),
-            );
-            assert_ne!(text, changed, "baseline lib.rs has the Item struct");
-            std::fs::write(&lib_file, changed).expect("write baseline lib.rs");
+            let _restore = builds::RestoreOnDrop::new(&lib_file);
+            builds::add_baseline_field(&lib_file, i);
             b_inc.push(baseline.build().expect("incremental build of the baseline"));
         }
         // Back to the unchanged sources (not timed), so the next run starts alike.
@@ -205,129 +184,23 @@ pub(crate) fn build_script_run(build_dir: &Path, area: &Path, runs: usize) -> Op
 
 /// `cargo build -p <package>` in `dir` with its own target directory.
 pub(crate) struct Builder {
-    pub(crate) dir: PathBuf,
-    pub(crate) target: PathBuf,
-    pub(crate) package: &'static str,
+    dir: PathBuf,
+    package: &'static str,
+    cargo: builds::Cargo,
 }
 
 impl Builder {
-    pub(crate) fn cargo(&self, args: &[&str]) -> Result<f64, String> {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let t = Instant::now();
-        let out = Command::new(cargo)
-            .args(args)
-            .args(["-p", self.package, "--offline"])
-            .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", &self.target)
-            .env_remove("CARGO_BUILD_TARGET_DIR")
-            .env_remove("CARGO_MANIFEST_DIR")
-            .env_remove("CARGO_PRIMARY_PACKAGE")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        let secs = t.elapsed().as_secs_f64();
-        if out.status.success() {
-            Ok(secs)
-        } else {
-            Err(format!(
-                "cargo {args:?} -p {} failed in {}:\n{}",
-                self.package,
-                self.dir.display(),
-                String::from_utf8_lossy(&out.stderr)
-            ))
+    fn new(dir: &Path, target: PathBuf, package: &'static str) -> Self {
+        Builder {
+            dir: dir.to_path_buf(),
+            package,
+            cargo: builds::Cargo::new(dir, target),
         }
     }
-    pub(crate) fn build(&self) -> Result<f64, String> {
-        self.cargo(&["build"])
+    fn build(&self) -> Result<f64, String> {
+        self.cargo.run(&["build", "-p", self.package])
     }
-    pub(crate) fn clean(&self) -> Result<f64, String> {
-        self.cargo(&["clean"])
-    }
-}
-
-/// Copies a source tree, leaving out `target` and `.git` folders.
-pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == "target" || name == ".git" {
-            continue;
-        }
-        let ty = entry.file_type()?;
-        if ty.is_dir() {
-            copy_tree(&entry.path(), &to.join(&name))?;
-        } else if ty.is_file() {
-            std::fs::copy(entry.path(), to.join(&name))?;
-        }
-    }
-    Ok(())
-}
-
-/// Adds `benchProbe<i>: { type: string }` to the fields of `Posting` (all optional there),
-/// after checking that the changed spec still loads.
-pub(crate) fn add_posting_field(spec_file: &Path, i: usize) {
-    let text = std::fs::read_to_string(spec_file).expect("read postings.yaml");
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut in_posting = false;
-    let mut done = false;
-    for line in text.split_inclusive('\n') {
-        out.push_str(line);
-        if line.trim_end() == "  Posting:" {
-            in_posting = true;
-        } else if in_posting && !done && line.trim_end() == "    fields:" {
-            out.push_str(&format!(
-                "      benchProbe{i}: {{ type: string, doc: Added by the compile benchmark. }}\n"
-            ));
-            done = true;
-        }
-    }
-    assert!(
-        done,
-        "found `Posting:` / `fields:` in {}",
-        spec_file.display()
-    );
-    std::fs::write(spec_file, out).expect("write postings.yaml");
-    let spec_dir = spec_file
-        .ancestors()
-        .nth(2)
-        .expect("spec/resources/postings.yaml");
-    if let Err(e) = lever_spec::load(spec_dir, &[]) {
-        panic!("the one-field change does not load:\n{e}");
-    }
-}
-
-/// Restores a file byte for byte (and its modification time) when dropped, also while
-/// unwinding from a panic.
-pub(crate) struct RestoreOnDrop {
-    pub(crate) path: PathBuf,
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) modified: Option<std::time::SystemTime>,
-}
-
-impl RestoreOnDrop {
-    pub(crate) fn new(path: &Path) -> Self {
-        let bytes = std::fs::read(path).expect("read the file to restore later");
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        RestoreOnDrop {
-            path: path.to_path_buf(),
-            bytes,
-            modified,
-        }
-    }
-}
-
-impl Drop for RestoreOnDrop {
-    fn drop(&mut self) {
-        if let Err(e) = std::fs::write(&self.path, &self.bytes) {
-            eprintln!("[ratios] could not restore {}: {e}", self.path.display());
-            return;
-        }
-        if let Some(t) = self.modified {
-            if let Ok(f) = std::fs::File::options().write(true).open(&self.path) {
-                let _ = f.set_modified(t);
-            }
-        }
+    fn clean(&self) -> Result<f64, String> {
+        self.cargo.run(&["clean", "-p", self.package])
     }
 }

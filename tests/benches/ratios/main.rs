@@ -24,6 +24,8 @@
 //! Without `--bench` (e.g. `cargo test --benches`) the binary only prints how to run it:
 //! these are benchmarks, not timed tests.
 
+#[path = "../support/builds.rs"]
+mod builds;
 mod compile;
 mod generation;
 mod memory;

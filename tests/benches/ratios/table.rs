@@ -1,6 +1,4 @@
-//! Configuration (environment variables), the printed table, and small helpers.
-
-use std::path::{Path, PathBuf};
+//! Configuration (environment variables), units, and the helpers every section uses.
 
 pub(crate) struct Config {
     pub(crate) quick: bool,
@@ -49,73 +47,8 @@ impl Config {
     }
 }
 
-pub(crate) struct Row {
-    pub(crate) measurement: String,
-    pub(crate) figure: String,
-    pub(crate) baseline: String,
-    pub(crate) ratio: String,
-    pub(crate) target: String,
-    pub(crate) met: String,
-}
-
-impl Row {
-    pub(crate) fn new(measurement: impl Into<String>) -> Self {
-        Row {
-            measurement: measurement.into(),
-            figure: "—".into(),
-            baseline: "—".into(),
-            ratio: "—".into(),
-            target: "—".into(),
-            met: "—".into(),
-        }
-    }
-    pub(crate) fn figure(mut self, s: impl Into<String>) -> Self {
-        self.figure = s.into();
-        self
-    }
-    pub(crate) fn baseline(mut self, s: impl Into<String>) -> Self {
-        self.baseline = s.into();
-        self
-    }
-    pub(crate) fn ratio(mut self, r: f64) -> Self {
-        self.ratio = format!("{r:.2}×");
-        self
-    }
-    pub(crate) fn target(mut self, s: impl Into<String>) -> Self {
-        self.target = s.into();
-        self
-    }
-    pub(crate) fn met(mut self, ok: bool) -> Self {
-        self.met = if ok { "yes" } else { "**no**" }.into();
-        self
-    }
-    pub(crate) fn skipped(measurement: &str, why: &str, target: &str) -> Self {
-        Row::new(measurement).figure(why).target(target)
-    }
-}
-
-pub(crate) fn print_table(rows: &[Row]) {
-    println!();
-    println!("| measurement | figure | baseline | ratio | target | met? |");
-    println!("|---|---|---|---|---|---|");
-    for r in rows {
-        println!(
-            "| {} | {} | {} | {} | {} | {} |",
-            r.measurement, r.figure, r.baseline, r.ratio, r.target, r.met
-        );
-    }
-}
-
-pub(crate) fn median(v: &mut [f64]) -> f64 {
-    assert!(!v.is_empty(), "median of nothing");
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
+// The table and the median are the compile benches' own (`support/builds.rs`).
+pub(crate) use crate::builds::{median, print_table, Row};
 
 pub(crate) fn mean(v: &[f64]) -> f64 {
     assert!(!v.is_empty(), "mean of nothing");
@@ -134,9 +67,4 @@ pub(crate) fn progress(msg: &str) {
     eprintln!("[ratios] {msg}");
 }
 
-pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
+pub(crate) use crate::builds::workspace_root;

@@ -8,18 +8,8 @@ use lever_client::webhooks::Verifier;
 
 use crate::table::{median, progress, Config, Row};
 
-pub(crate) const EVENTS: [&str; 10] = [
-    "applicationCreated",
-    "candidateHired",
-    "candidateStageChange",
-    "candidateArchiveChange",
-    "candidateDeleted",
-    "interviewCreated",
-    "interviewUpdated",
-    "interviewDeleted",
-    "contactCreated",
-    "contactUpdated",
-];
+/// The event names the deliveries cycle through: every event the spec knows.
+const EVENTS: &[&str] = lever_client::webhooks::WebhookEvent::NAMES;
 
 pub(crate) fn uuid(kind: u32, i: usize) -> String {
     format!("{kind:08x}-{:04x}-4000-8000-{:012x}", i % 0xffff, i * 7919)

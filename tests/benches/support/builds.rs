@@ -66,10 +66,11 @@ impl Copies {
     }
 }
 
-/// Runs cargo in one directory with its own target directory, offline.
+/// Runs cargo in one directory with its own target directory, offline by default.
 pub struct Cargo {
     dir: PathBuf,
     target: PathBuf,
+    offline: bool,
 }
 
 impl Cargo {
@@ -77,16 +78,24 @@ impl Cargo {
         Cargo {
             dir: dir.to_path_buf(),
             target,
+            offline: true,
         }
     }
 
-    /// `cargo <args> --offline`; the wall-clock seconds it took.
+    /// Lets cargo fetch what the lock file or the registry cache lacks (a crate that is not
+    /// part of this workspace, such as progenitor's output, on its first build).
+    pub fn online(mut self) -> Self {
+        self.offline = false;
+        self
+    }
+
+    /// `cargo <args> --offline` (unless [`Cargo::online`]); the wall-clock seconds it took.
     pub fn run(&self, args: &[&str]) -> Result<f64, String> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let t = Instant::now();
         let out = Command::new(cargo)
             .args(args)
-            .arg("--offline")
+            .args(self.offline.then_some("--offline"))
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
             .env_remove("CARGO_BUILD_TARGET_DIR")
@@ -250,6 +259,10 @@ impl Row {
     pub fn met(mut self, ok: bool) -> Self {
         self.met = if ok { "yes" } else { "**no**" }.into();
         self
+    }
+    /// A row that was not measured: why, in the figure column, and the target it has.
+    pub fn skipped(measurement: &str, why: &str, target: &str) -> Self {
+        Row::new(measurement).figure(why).target(target)
     }
 }
 

@@ -22,6 +22,8 @@ use crate::time::now_ms;
 mod migrations;
 mod rows;
 
+pub(crate) use rows::{attempts_of, limit_param};
+
 use migrations::Embedded;
 use rows::{
     bind_connection, connection_from_row, state_from_row, CONNECTION_COLUMNS, UPDATE_CONNECTION,

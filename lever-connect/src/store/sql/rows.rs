@@ -8,6 +8,17 @@ use crate::store::{
     ConnectionKind, ConnectionRecord, ConnectionStatus, OAuthStateRecord, StoreError,
 };
 
+/// A row limit as a bind parameter: SQL counts in `i64`, and a larger limit means "all".
+pub(crate) fn limit_param(limit: impl TryInto<i64>) -> i64 {
+    limit.try_into().unwrap_or(i64::MAX)
+}
+
+/// The `attempts` column of a queue row (the webhook inbox), saturating at `u32::MAX`.
+pub(crate) fn attempts_of(row: &AnyRow) -> Result<u32, sqlx::Error> {
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
+}
+
 pub(super) const CONNECTION_COLUMNS: &str =
     "account, kind, status, status_reason, status_changed_at, \
      key_id, sealed_secret, expires_at, scopes, token_version, created_at, updated_at";
