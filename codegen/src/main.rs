@@ -86,6 +86,7 @@ fn load(args: &SpecArgs) -> Result<lever_spec::Spec, String> {
     }
 }
 
+// Long because it is one match with an arm per command, each a few lines.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

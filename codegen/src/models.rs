@@ -197,6 +197,8 @@ fn struct_field(cx: &Context<'_>, field: &Field) -> TokenStream {
     }
 }
 
+/// An enum that keeps unknown values (`Other(String)`), with its string conversions.
+// Long because it is one `quote!` template of the enum and its impls.
 fn open_enum(def: &TypeDef, values: &EnumType, doc: TokenStream) -> TokenStream {
     let name = ident(&def.name);
     let variants: Vec<_> = values

@@ -7,6 +7,9 @@ use quote::quote;
 use crate::context::Context;
 use crate::names::{doc_attrs, trigger_variant};
 
+/// The `Trigger` enum, its registry entries and their poll rules.
+// Long because most of it is one `quote!` template (the enum and its impls), kept whole so it
+// reads like the code it generates.
 pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
     let triggers: Vec<&TriggerDef> = cx.spec.triggers.values().collect();
     let variants: Vec<_> = triggers.iter().map(|t| trigger_variant(&t.name)).collect();

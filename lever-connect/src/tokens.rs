@@ -114,38 +114,10 @@ impl TokenStore for AccountTokens {
             let keyring = &self.keyring;
             let update = Box::new(move |record: Option<ConnectionRecord>| {
                 Box::pin(async move {
-                    let Some(record) = record else {
-                        *slot = Outcome::Failed(lever_client_auth_error(
-                            "the connection no longer exists",
-                        ));
-                        return None;
-                    };
-                    match record.status {
-                        ConnectionStatus::Active => {}
-                        ConnectionStatus::NeedsReauthorization => {
-                            *slot = Outcome::Failed(Error::invalid_grant());
-                            return None;
-                        }
-                        ConnectionStatus::Disconnected => {
-                            *slot = Outcome::Failed(lever_client_auth_error(
-                                "the account was disconnected",
-                            ));
-                            return None;
-                        }
-                    }
-                    let current = match pair_of(keyring, &record) {
-                        Ok(Some(pair)) => pair,
-                        Ok(None) => {
-                            *slot = Outcome::Failed(lever_client_auth_error(
-                                "the connection holds no OAuth tokens",
-                            ));
-                            return None;
-                        }
+                    let (record, current) = match usable_pair(keyring, record) {
+                        Ok(found) => found,
                         Err(e) => {
-                            tracing::error!(error = %e, "stored tokens cannot be read");
-                            *slot = Outcome::Failed(lever_client_auth_error(
-                                "the stored tokens cannot be decrypted",
-                            ));
+                            *slot = Outcome::Failed(e);
                             return None;
                         }
                     };
@@ -169,14 +141,8 @@ impl TokenStore for AccountTokens {
                             }
                         },
                         Err(e) if e.needs_reconnect() => {
-                            let mut broken = record;
-                            let now = now_ms();
-                            broken.status = ConnectionStatus::NeedsReauthorization;
-                            broken.status_reason = Some("invalid_grant".into());
-                            broken.status_changed_at = now;
-                            broken.updated_at = now;
                             *slot = Outcome::Broken(e);
-                            Some(broken)
+                            Some(needing_reauthorization(record))
                         }
                         Err(e) => {
                             *slot = Outcome::Failed(e);
@@ -197,27 +163,73 @@ impl TokenStore for AccountTokens {
                     source: Some(Box::new(e)),
                 });
             }
-            match outcome {
-                Outcome::NotRun => Err(lever_client_auth_error(
-                    "the token store did not run the refresh",
-                )),
-                Outcome::AlreadyRefreshed(pair) => Ok(pair),
-                Outcome::Refreshed(pair) => {
-                    let _ = self.events.send(ConnectionEvent::Refreshed {
-                        account: self.account.clone(),
-                    });
-                    Ok(pair)
-                }
-                Outcome::Failed(e) => Err(e),
-                Outcome::Broken(e) => {
-                    let _ = self.events.send(ConnectionEvent::NeedsReauthorization {
-                        account: self.account.clone(),
-                    });
-                    Err(e)
-                }
-            }
+            self.settle(outcome)
         })
     }
+}
+
+impl AccountTokens {
+    /// What a refresh under the lock ended in, for the caller; tells the subscribers.
+    fn settle(&self, outcome: Outcome) -> Result<TokenPair, Error> {
+        match outcome {
+            Outcome::NotRun => Err(lever_client_auth_error(
+                "the token store did not run the refresh",
+            )),
+            Outcome::AlreadyRefreshed(pair) => Ok(pair),
+            Outcome::Refreshed(pair) => {
+                let _ = self.events.send(ConnectionEvent::Refreshed {
+                    account: self.account.clone(),
+                });
+                Ok(pair)
+            }
+            Outcome::Failed(e) => Err(e),
+            Outcome::Broken(e) => {
+                let _ = self.events.send(ConnectionEvent::NeedsReauthorization {
+                    account: self.account.clone(),
+                });
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The locked record and its tokens, when the connection is active and holds readable ones.
+fn usable_pair(
+    keyring: &Keyring,
+    record: Option<ConnectionRecord>,
+) -> Result<(ConnectionRecord, TokenPair), Error> {
+    let Some(record) = record else {
+        return Err(lever_client_auth_error("the connection no longer exists"));
+    };
+    match record.status {
+        ConnectionStatus::Active => {}
+        ConnectionStatus::NeedsReauthorization => return Err(Error::invalid_grant()),
+        ConnectionStatus::Disconnected => {
+            return Err(lever_client_auth_error("the account was disconnected"));
+        }
+    }
+    match pair_of(keyring, &record) {
+        Ok(Some(pair)) => Ok((record, pair)),
+        Ok(None) => Err(lever_client_auth_error(
+            "the connection holds no OAuth tokens",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "stored tokens cannot be read");
+            Err(lever_client_auth_error(
+                "the stored tokens cannot be decrypted",
+            ))
+        }
+    }
+}
+
+/// `record` marked as needing the user to connect again (Lever refused its refresh token).
+fn needing_reauthorization(mut record: ConnectionRecord) -> ConnectionRecord {
+    let now = now_ms();
+    record.status = ConnectionStatus::NeedsReauthorization;
+    record.status_reason = Some("invalid_grant".into());
+    record.status_changed_at = now;
+    record.updated_at = now;
+    record
 }
 
 fn lever_client_auth_error(message: &str) -> Error {

@@ -2,6 +2,8 @@
 
 use super::*;
 
+/// One entry of `types:`. Every problem goes to `sink`, so one read reports them all.
+// Long because it is one match over the keys a type may have, each a line or two.
 pub(super) fn decode_type(name: Spanned<String>, node: &Node, sink: &mut Sink) -> Option<TypeAst> {
     let path = name.path.clone();
     let map = Map::new(node, &path, sink)?;
