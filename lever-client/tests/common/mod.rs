@@ -1,6 +1,7 @@
 //! A scripted HTTP server on loopback for the integration tests.
 #![allow(dead_code)]
 
+pub mod deliveries;
 pub mod logs;
 
 use std::collections::{HashMap, VecDeque};
