@@ -52,6 +52,8 @@ impl Connections {
     /// (default 30 s, [`ConnectionsBuilder::revalidate_after`]): a disconnect, a mark of
     /// *needs re-authorisation* or a new connection made by **another process** takes effect
     /// here within that interval (in this process, at once).
+    ///
+    /// [`ConnectionsBuilder::revalidate_after`]: crate::ConnectionsBuilder::revalidate_after
     pub async fn client(&self, account: &str) -> Result<Client, ConnectError> {
         let cached = {
             let clients = self.inner.clients.read().unwrap_or_else(|p| p.into_inner());
