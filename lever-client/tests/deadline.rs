@@ -49,18 +49,22 @@ async fn a_retry_that_would_start_past_the_deadline_is_not_made() {
 
 /// A server that accepts connections and never answers.
 async fn silent_server() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            open.push(socket);
-        }
-    });
-    (format!("http://{addr}/v1"), accepted)
+    common::raw_server(|socket| async move {
+        std::future::pending::<()>().await;
+        drop(socket);
+    })
+    .await
+}
+
+/// A client on `base` with no overall deadline of its own (a request or a builder sets one).
+fn without_deadline(base: String) -> Client {
+    Client::builder()
+        .api_key("k")
+        .base_url(base)
+        .no_rate_limit()
+        .deadline(None)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -91,13 +95,7 @@ async fn a_silent_server_runs_into_the_deadline_not_into_four_timeouts() {
 #[tokio::test]
 async fn a_per_request_deadline_overrides_the_clients() {
     let (base, _) = silent_server().await;
-    let client = Client::builder()
-        .api_key("k")
-        .base_url(base)
-        .no_rate_limit()
-        .deadline(None)
-        .build()
-        .unwrap();
+    let client = without_deadline(base);
     let e = client
         .request(Method::GET, "/users")
         .deadline(Some(Duration::from_millis(200)))
@@ -169,13 +167,7 @@ async fn a_typed_builder_deadline_overrides_the_clients_both_ways() {
 async fn a_shorter_deadline_on_a_builder_or_a_client_copy_bounds_typed_calls_and_streams() {
     use futures::StreamExt as _;
     let (base, accepted) = silent_server().await;
-    let client = Client::builder()
-        .api_key("k")
-        .base_url(base)
-        .no_rate_limit()
-        .deadline(None)
-        .build()
-        .unwrap();
+    let client = without_deadline(base);
     let e = client
         .users()
         .list()

@@ -135,24 +135,15 @@ async fn connection_refused_is_a_retryable_transport_error() {
 #[tokio::test]
 async fn a_dropped_connection_that_the_client_retried_is_retryable_for_the_caller_too() {
     // A server that reads each request and hangs up without answering.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let mut buf = [0u8; 4096];
-            let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut buf).await;
-            drop(socket);
-        }
-    });
+    let (base, accepted) = common::raw_server(|mut socket| async move {
+        let mut buf = [0u8; 4096];
+        let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut buf).await;
+        drop(socket);
+    })
+    .await;
     let client = lever_client::Client::builder()
         .api_key("k")
-        .base_url(format!("http://{addr}/v1"))
+        .base_url(base)
         .no_rate_limit()
         .retry(RetryPolicy {
             max_attempts: 3,
@@ -273,39 +264,28 @@ async fn send_with_meta_returns_status_and_headers_beside_the_body() {
 #[tokio::test]
 async fn clients_built_alike_share_one_connection_pool() {
     // A keep-alive HTTP/1.1 server that counts the connections it accepts.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
+    let (base, accepted) = common::raw_server(|mut socket| async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = socket.read(&mut buf).await {
+            if n == 0 {
                 return;
-            };
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            tokio::spawn(async move {
-                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = socket.read(&mut buf).await {
-                    if n == 0 {
-                        return;
-                    }
-                    let body = r#"{"data":{"id":"x"}}"#;
-                    let reply = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if socket.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
+            }
+            let body = r#"{"data":{"id":"x"}}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if socket.write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
         }
-    });
+    })
+    .await;
     let build = |key: &str| {
         lever_client::Client::builder()
             .api_key(key)
-            .base_url(format!("http://{addr}/v1"))
+            .base_url(base.clone())
             .user_agent("pool-sharing-test")
             .no_rate_limit()
             .build()

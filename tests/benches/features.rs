@@ -22,6 +22,15 @@ mod builds;
 use builds::{median, Cargo, Row};
 
 const THREE: &str = "opportunities,contacts,postings";
+/// `cargo build` of lever-client with the [`THREE`] features only.
+const BUILD_CLIENT_THREE: &[&str] = &[
+    "build",
+    "-p",
+    "lever-client",
+    "--no-default-features",
+    "--features",
+    THREE,
+];
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -65,17 +74,11 @@ fn crate_rows(
     actions: usize,
 ) -> Vec<Row> {
     let client = Cargo::new(&copy.workspace, area.join("client"));
-    let three = [
-        "build",
-        "-p",
-        "lever-client",
-        "--no-default-features",
-        "--features",
-        THREE,
+    let variants: [&[&str]; 3] = [
+        BUILD_CLIENT_THREE,
+        builds::BUILD_CLIENT_NO_RESOURCE,
+        builds::BUILD_CLIENT_FULL,
     ];
-    let none = ["build", "-p", "lever-client", "--no-default-features"];
-    let full = ["build", "-p", "lever-client"];
-    let variants: [&[&str]; 3] = [&three, &none, &full];
     builds::progress("features: building lever-client's dependencies once");
     for args in variants {
         client.run(args).expect("warm-up build of lever-client");
@@ -89,7 +92,7 @@ fn crate_rows(
         for k in 0..variants.len() {
             let v = (k + i) % variants.len();
             client
-                .run(&["clean", "-p", "lever-client"])
+                .run(builds::CLEAN_CLIENT)
                 .expect("cargo clean -p lever-client");
             times[v].push(client.run(variants[v]).expect("build lever-client"));
         }
@@ -120,16 +123,10 @@ fn crate_rows(
 fn one_field_row(copy: &builds::Copies, area: &std::path::Path, runs: usize) -> Row {
     let client = Cargo::new(&copy.workspace, area.join("client"));
     let baseline = Cargo::new(&copy.baseline, area.join("baseline"));
-    let three = [
-        "build",
-        "-p",
-        "lever-client",
-        "--no-default-features",
-        "--features",
-        THREE,
-    ];
     let plain = ["build"];
-    client.run(&three).expect("build with three features");
+    client
+        .run(BUILD_CLIENT_THREE)
+        .expect("build with three features");
     baseline.run(&plain).expect("build the baseline");
     let (mut c, mut b) = (Vec::new(), Vec::new());
     for i in 0..runs {
@@ -140,7 +137,11 @@ fn one_field_row(copy: &builds::Copies, area: &std::path::Path, runs: usize) -> 
         {
             let _restore = builds::RestoreOnDrop::new(&copy.postings_spec());
             builds::add_posting_field(&copy.postings_spec(), i);
-            c.push(client.run(&three).expect("rebuild after the spec change"));
+            c.push(
+                client
+                    .run(BUILD_CLIENT_THREE)
+                    .expect("rebuild after the spec change"),
+            );
         }
         {
             let _restore = builds::RestoreOnDrop::new(&copy.baseline_lib());
@@ -148,7 +149,9 @@ fn one_field_row(copy: &builds::Copies, area: &std::path::Path, runs: usize) -> 
             b.push(baseline.run(&plain).expect("rebuild the baseline"));
         }
         // Back to the unchanged sources (not timed), so the next run starts alike.
-        client.run(&three).expect("rebuild after restore");
+        client
+            .run(BUILD_CLIENT_THREE)
+            .expect("rebuild after restore");
         baseline.run(&plain).expect("rebuild after restore");
     }
     let (c, b) = (median(&mut c), median(&mut b));

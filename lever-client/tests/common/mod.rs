@@ -24,6 +24,27 @@ pub async fn serve(router: Router) -> String {
     format!("http://{addr}/v1")
 }
 
+/// A raw TCP server on loopback, for what an HTTP framework would not do (hang up, never
+/// answer): counts the connections it accepts and hands each to `serve` on its own task.
+/// Returns the base URL (`http://127.0.0.1:PORT/v1`) and the count.
+pub async fn raw_server<F, Fut>(serve: F) -> (String, Arc<std::sync::atomic::AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(serve(socket));
+        }
+    });
+    (format!("http://{addr}/v1"), accepted)
+}
+
 /// One canned response.
 #[derive(Clone)]
 pub struct Reply {

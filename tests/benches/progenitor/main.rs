@@ -199,8 +199,7 @@ fn compile_times(area: &Path, crate_dir: &Path, runs: usize) -> CompileTimes {
     let copies = builds::Copies::prepare(area).expect("copy the workspace");
     let client = Cargo::new(&copies.workspace, area.join("client"));
     let theirs = Cargo::new(crate_dir, area.join("progenitor-target")).online();
-    let full: &[&str] = &["build", "-p", "lever-client"];
-    let none: &[&str] = &["build", "-p", "lever-client", "--no-default-features"];
+    let (full, none) = (builds::BUILD_CLIENT_FULL, builds::BUILD_CLIENT_NO_RESOURCE);
     let theirs_build: &[&str] = &["build"];
     progress("progenitor: building the dependencies once");
     client.run(full).expect("warm-up build of lever-client");
@@ -214,11 +213,11 @@ fn compile_times(area: &Path, crate_dir: &Path, runs: usize) -> CompileTimes {
         for k in 0..3 {
             match (k + i) % 3 {
                 0 => {
-                    client.run(&["clean", "-p", "lever-client"]).expect("clean");
+                    client.run(builds::CLEAN_CLIENT).expect("clean");
                     f.push(client.run(full).expect("build lever-client"));
                 }
                 1 => {
-                    client.run(&["clean", "-p", "lever-client"]).expect("clean");
+                    client.run(builds::CLEAN_CLIENT).expect("clean");
                     n.push(client.run(none).expect("build lever-client"));
                 }
                 _ => {

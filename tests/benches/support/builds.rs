@@ -66,6 +66,15 @@ impl Copies {
     }
 }
 
+/// `cargo build` of lever-client with every resource (`full`, its default features).
+pub const BUILD_CLIENT_FULL: &[&str] = &["build", "-p", "lever-client"];
+/// `cargo build` of lever-client with no resource: its hand-written runtime alone.
+pub const BUILD_CLIENT_NO_RESOURCE: &[&str] =
+    &["build", "-p", "lever-client", "--no-default-features"];
+/// `cargo clean` of lever-client only, so the next build compiles the crate and its build
+/// script while every dependency stays built.
+pub const CLEAN_CLIENT: &[&str] = &["clean", "-p", "lever-client"];
+
 /// Runs cargo in one directory with its own target directory, offline by default.
 pub struct Cargo {
     dir: PathBuf,
