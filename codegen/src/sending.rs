@@ -167,32 +167,65 @@ fn request_body(action: &Action) -> (TokenStream, TokenStream, bool) {
     }
 }
 
-/// `send()` and `stream()` are `#[inline]`: besides letting the compiler inline them, that
+/// `send()` and `send_with_meta()` are plain functions that hand the request to the runtime's
+/// one generic async body (`Client::dispatch`), named by the response's kind, instead of
+/// `async fn`s: an `async fn` per action made the compiler check a state machine per action,
+/// the largest part of compiling the generated builders. All three are `#[inline]`, which
 /// defers compiling each one (and the decoding of its response type) to the crate that calls
-/// it, so `lever-client` itself builds faster and a program pays only for the actions it uses.
-// Long because it is one match with a `quote!` template for each kind of response.
+/// it, so a program pays only for the actions it uses.
 pub(crate) fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStream) -> TokenStream {
-    let request = if matches!(&action.body, Some(b) if b.format == BodyFormat::Json) {
-        quote!(self.request()?)
-    } else {
+    let (_, _, fallible) = request_body(action);
+    let request = if fallible {
         quote!(self.request())
+    } else {
+        quote!(::std::result::Result::Ok(self.request()))
     };
-    match &action.response {
+    let (send_doc, kind, out) = match &action.response {
         Response::Data(ty) if action.paginated => {
             let item = cx.rust_type(ty, From::Sibling);
+            let page = quote!(::lever_client::Page<#item>);
+            (
+                "Sends the request and returns one page (`data`, `has_next`, `next`).",
+                quote!(::lever_client::__private::Whole<#page>),
+                page,
+            )
+        }
+        Response::Data(ty) => {
+            let out = cx.rust_type(ty, From::Sibling);
+            (
+                "Sends the request and decodes the response's `data`.",
+                quote!(::lever_client::__private::Data<#out>),
+                out,
+            )
+        }
+        Response::Raw(ty) => {
+            let out = cx.rust_type(ty, From::Sibling);
+            (
+                "Sends the request and decodes the whole response body (Lever sends no envelope here).",
+                quote!(::lever_client::__private::Whole<#out>),
+                out,
+            )
+        }
+        Response::Empty => (
+            "Sends the request; Lever answers with no content.",
+            quote!(::lever_client::__private::Empty),
+            quote!(()),
+        ),
+        Response::Binary => (
+            "Sends the request and returns the downloaded bytes.",
+            quote!(::lever_client::__private::Binary),
+            quote!(::lever_client::__private::Bytes),
+        ),
+    };
+    let stream = match &action.response {
+        Response::Data(ty) if action.paginated => {
+            let item = cx.rust_type(ty, From::Sibling);
+            let request = if fallible {
+                quote!(self.request()?)
+            } else {
+                quote!(self.request())
+            };
             quote! {
-                /// Sends the request and returns one page (`data`, `has_next`, `next`).
-                #[inline]
-                pub async fn send(self) -> ::std::result::Result<::lever_client::Page<#item>, ::lever_client::Error> #bound {
-                    self.client.send_page(#request).await
-                }
-
-                /// Like `send`, with the HTTP status and headers.
-                #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::Page<#item>>, ::lever_client::Error> #bound {
-                    self.client.send_raw_with_meta(#request).await
-                }
-
                 /// Streams every item across all pages, fetching one page at a time.
                 #[inline]
                 pub fn stream(self) -> ::lever_client::ItemStream<#item> #bound {
@@ -200,63 +233,23 @@ pub(crate) fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStrea
                 }
             }
         }
-        Response::Data(ty) => {
-            let out = cx.rust_type(ty, From::Sibling);
-            quote! {
-                /// Sends the request and decodes the response's `data`.
-                #[inline]
-                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> #bound {
-                    self.client.send_data(#request).await
-                }
-
-                /// Like `send`, with the HTTP status and headers.
-                #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> #bound {
-                    self.client.send_data_with_meta(#request).await
-                }
-            }
+        _ => TokenStream::new(),
+    };
+    quote! {
+        #[doc = #send_doc]
+        #[inline]
+        pub fn send(self) -> ::lever_client::ResponseFuture<#out> #bound {
+            let request = #request;
+            self.client.dispatch::<#kind>(request)
         }
-        Response::Raw(ty) => {
-            let out = cx.rust_type(ty, From::Sibling);
-            quote! {
-                /// Sends the request and decodes the whole response body (Lever sends no envelope here).
-                #[inline]
-                pub async fn send(self) -> ::std::result::Result<#out, ::lever_client::Error> #bound {
-                    self.client.send_raw(#request).await
-                }
 
-                /// Like `send`, with the HTTP status and headers.
-                #[inline]
-                pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<#out>, ::lever_client::Error> #bound {
-                    self.client.send_raw_with_meta(#request).await
-                }
-            }
+        /// Like `send`, with the HTTP status and headers.
+        #[inline]
+        pub fn send_with_meta(self) -> ::lever_client::ResponseFuture<::lever_client::Response<#out>> #bound {
+            let request = #request;
+            self.client.dispatch_with_meta::<#kind>(request)
         }
-        Response::Empty => quote! {
-            /// Sends the request; Lever answers with no content.
-            #[inline]
-            pub async fn send(self) -> ::std::result::Result<(), ::lever_client::Error> #bound {
-                self.client.send_empty(#request).await
-            }
 
-            /// Like `send`, with the HTTP status and headers.
-            #[inline]
-            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<()>, ::lever_client::Error> #bound {
-                self.client.send_empty_with_meta(#request).await
-            }
-        },
-        Response::Binary => quote! {
-            /// Sends the request and returns the downloaded bytes.
-            #[inline]
-            pub async fn send(self) -> ::std::result::Result<::lever_client::__private::Bytes, ::lever_client::Error> #bound {
-                self.client.send_bytes(#request).await
-            }
-
-            /// Like `send`, with the HTTP status and headers.
-            #[inline]
-            pub async fn send_with_meta(self) -> ::std::result::Result<::lever_client::Response<::lever_client::__private::Bytes>, ::lever_client::Error> #bound {
-                self.client.send_bytes_with_meta(#request).await
-            }
-        },
+        #stream
     }
 }

@@ -4,12 +4,12 @@
 use futures::stream::{self, StreamExt as _};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use tracing::Instrument as _;
 
 pub use crate::api_request::{ApiRequest, RequestBody as Body};
 pub use crate::codegen_support::*;
 pub use crate::form::FormBody;
+pub use crate::response_future::{Binary, Data, Empty, ResponseKind, Whole};
 
 /// Contract 1 between generated code and this runtime. Code generated outside this crate
 /// (`lever_macros::overlay!`) comes wrapped in this macro, the number being
@@ -63,116 +63,20 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
-#[derive(Debug, Deserialize)]
-struct DataEnvelope<T> {
-    data: T,
-}
-
 impl Client {
     /// Sends `req` and returns the body of a 2xx response. Non-generic.
     async fn send_for_body(&self, req: ApiRequest) -> Result<bytes::Bytes, Error> {
+        self.send_for_success(req).await.map(|ok| ok.body)
+    }
+
+    /// Sends `req` and returns the status, headers and body of a 2xx response. Non-generic.
+    pub(crate) async fn send_for_success(
+        &self,
+        req: ApiRequest,
+    ) -> Result<crate::client::Success, Error> {
         let url = req.url(self)?;
         self.execute(&req.method, url, req.path_template, &req.body)
             .await
-            .map(|ok| ok.body)
-    }
-
-    async fn send_for_success(&self, req: ApiRequest) -> Result<crate::client::Success, Error> {
-        let url = req.url(self)?;
-        self.execute(&req.method, url, req.path_template, &req.body)
-            .await
-    }
-
-    /// [`send_data`](Client::send_data) with status and headers.
-    #[doc(hidden)]
-    pub async fn send_data_with_meta<T: DeserializeOwned>(
-        &self,
-        req: ApiRequest,
-    ) -> Result<crate::Response<T>, Error> {
-        let ok = self.send_for_success(req).await?;
-        let body = decode::<DataEnvelope<T>>(&ok.body)?.data;
-        Ok(crate::Response {
-            status: ok.status,
-            headers: ok.headers,
-            body,
-        })
-    }
-
-    /// [`send_raw`](Client::send_raw) (and pages) with status and headers.
-    #[doc(hidden)]
-    pub async fn send_raw_with_meta<T: DeserializeOwned>(
-        &self,
-        req: ApiRequest,
-    ) -> Result<crate::Response<T>, Error> {
-        let ok = self.send_for_success(req).await?;
-        let body = decode(&ok.body)?;
-        Ok(crate::Response {
-            status: ok.status,
-            headers: ok.headers,
-            body,
-        })
-    }
-
-    /// [`send_bytes`](Client::send_bytes) with status and headers.
-    #[doc(hidden)]
-    pub async fn send_bytes_with_meta(
-        &self,
-        req: ApiRequest,
-    ) -> Result<crate::Response<bytes::Bytes>, Error> {
-        let ok = self.send_for_success(req).await?;
-        Ok(crate::Response {
-            status: ok.status,
-            headers: ok.headers,
-            body: ok.body,
-        })
-    }
-
-    /// [`send_empty`](Client::send_empty) with status and headers.
-    #[doc(hidden)]
-    pub async fn send_empty_with_meta(
-        &self,
-        req: ApiRequest,
-    ) -> Result<crate::Response<()>, Error> {
-        let ok = self.send_for_success(req).await?;
-        Ok(crate::Response {
-            status: ok.status,
-            headers: ok.headers,
-            body: (),
-        })
-    }
-
-    /// Sends `req` and decodes Lever's `{"data": T}` envelope (other top-level keys such as
-    /// `deduped` are ignored).
-    #[doc(hidden)]
-    pub async fn send_data<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
-        let body = self.send_for_body(req).await?;
-        decode::<DataEnvelope<T>>(&body).map(|e| e.data)
-    }
-
-    /// Sends `req` and decodes one list page.
-    #[doc(hidden)]
-    pub async fn send_page<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<Page<T>, Error> {
-        let body = self.send_for_body(req).await?;
-        decode(&body)
-    }
-
-    /// Sends `req` and decodes the whole body (no envelope).
-    #[doc(hidden)]
-    pub async fn send_raw<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<T, Error> {
-        let body = self.send_for_body(req).await?;
-        decode(&body)
-    }
-
-    /// Sends `req`, expecting any 2xx (typically 204); the body is ignored.
-    #[doc(hidden)]
-    pub async fn send_empty(&self, req: ApiRequest) -> Result<(), Error> {
-        self.send_for_body(req).await.map(|_| ())
-    }
-
-    /// Sends `req` and returns the raw body (file downloads).
-    #[doc(hidden)]
-    pub async fn send_bytes(&self, req: ApiRequest) -> Result<bytes::Bytes, Error> {
-        self.send_for_body(req).await
     }
 
     /// Streams the items of every page of a list, following `next` (sent back as `offset`)
@@ -283,7 +187,9 @@ fn with_offset(mut req: ApiRequest, token: &str) -> ApiRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response_future::Data;
     use http::Method;
+    use serde::Deserialize;
 
     #[test]
     fn path_segments() {
@@ -322,7 +228,7 @@ mod tests {
             #[allow(dead_code)]
             items: Vec<Item>,
         }
-        let e = decode::<DataEnvelope<Items>>(body).unwrap_err();
+        let e = Data::<Items>::decode(bytes::Bytes::from_static(body)).unwrap_err();
         let Error::Decode { path, found, .. } = &e else {
             panic!("{e:?}")
         };

@@ -8,7 +8,7 @@ pub use serde;
 pub use serde_json;
 
 pub use crate::__lever_object_serde as object_serde;
-pub use crate::object_serde::Key;
+pub use crate::object_serde::{object_fields, Key};
 
 /// Type state of a request builder whose action requires `perform_as` and has none yet:
 /// `.send()` is not available until `.perform_as(user)` is called.

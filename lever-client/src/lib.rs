@@ -49,6 +49,7 @@ mod rate_limit;
 mod raw;
 #[cfg(feature = "record")]
 pub mod record;
+mod response_future;
 mod retry;
 mod secret;
 #[cfg(test)]
@@ -75,6 +76,7 @@ pub use raw::RawRequest;
 /// The HTTP client crate, re-exported for [`ClientBuilder::http_client`] (so its version
 /// matches this crate's).
 pub use reqwest;
+pub use response_future::ResponseFuture;
 pub use secret::Secret;
 pub use types::{Expandable, FilePart, Identified, ItemStream, Page, Response, Timestamp};
 

@@ -39,6 +39,68 @@ impl Key<'_> {
     }
 }
 
+/// The per-field steps of [`__lever_object_serde!`], as functions: one generic body here
+/// instead of the same statements expanded (and type-checked) once per field of every object.
+pub mod object_fields {
+    use serde::de::{Error as _, MapAccess};
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Serialize};
+
+    /// Reads the value of a known key into its slot; a second occurrence is an error.
+    #[inline]
+    pub fn read<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+        map: &mut A,
+        slot: &mut Option<T>,
+        wire: &'static str,
+    ) -> Result<(), A::Error> {
+        read_as(map, slot, wire, |value| value)
+    }
+
+    /// [`read`] for an `optional_nullable` field: the key is present, so even `null` is
+    /// `Some(None)`.
+    #[inline]
+    pub fn read_present<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+        map: &mut A,
+        slot: &mut Option<Option<T>>,
+        wire: &'static str,
+    ) -> Result<(), A::Error> {
+        read_as(map, slot, wire, Some)
+    }
+
+    #[inline]
+    fn read_as<'de, A: MapAccess<'de>, T: Deserialize<'de>, V>(
+        map: &mut A,
+        slot: &mut Option<V>,
+        wire: &'static str,
+        wrap: fn(T) -> V,
+    ) -> Result<(), A::Error> {
+        if slot.is_some() {
+            return Err(A::Error::duplicate_field(wire));
+        }
+        *slot = Some(wrap(map.next_value()?));
+        Ok(())
+    }
+
+    /// A required field's value, or `missing field` when its key never came.
+    #[inline]
+    pub fn required<T, E: serde::de::Error>(slot: Option<T>, wire: &'static str) -> Result<T, E> {
+        slot.ok_or_else(|| E::missing_field(wire))
+    }
+
+    /// Writes an optional field only when it is set.
+    #[inline]
+    pub fn write_present<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        wire: &'static str,
+        value: &Option<T>,
+    ) -> Result<(), M::Error> {
+        match value {
+            Some(value) => map.serialize_entry(wire, value),
+            None => Ok(()),
+        }
+    }
+}
+
 /// `impl Serialize` and `impl Deserialize` for a generated object. See the module
 /// documentation for the field kinds.
 ///
@@ -93,16 +155,7 @@ macro_rules! __lever_object_serde {
                             map.next_key::<$crate::__private::Key<'de>>()?
                         {
                             match key.as_str() {
-                                $($wire => {
-                                    if $field.is_some() {
-                                        return ::std::result::Result::Err(
-                                            <__A::Error as $crate::__private::serde::de::Error>::duplicate_field($wire),
-                                        );
-                                    }
-                                    $field = ::std::option::Option::Some(
-                                        $crate::__lever_object_serde!(@read $kind map),
-                                    );
-                                })*
+                                $($wire => $crate::__lever_object_serde!(@read $kind map, &mut $field, $wire),)*
                                 _ => {
                                     $crate::__lever_object_serde!(@unknown map, key $(, $unknown)?);
                                 }
@@ -126,28 +179,15 @@ macro_rules! __lever_object_serde {
     (@write nullable $map:ident, $value:expr, $wire:literal) => {
         $map.serialize_entry($wire, $value)?
     };
-    (@write optional $map:ident, $value:expr, $wire:literal) => {
-        if let ::std::option::Option::Some(value) = $value {
-            $map.serialize_entry($wire, value)?;
-        }
-    };
-    (@write optional_nullable $map:ident, $value:expr, $wire:literal) => {
-        if let ::std::option::Option::Some(value) = $value {
-            $map.serialize_entry($wire, value)?;
-        }
+    (@write $kind:ident $map:ident, $value:expr, $wire:literal) => {
+        $crate::__private::object_fields::write_present(&mut $map, $wire, $value)?
     };
 
-    (@read required $map:ident) => {
-        $map.next_value()?
+    (@read optional_nullable $map:ident, $slot:expr, $wire:literal) => {
+        $crate::__private::object_fields::read_present(&mut $map, $slot, $wire)?
     };
-    (@read optional $map:ident) => {
-        $map.next_value()?
-    };
-    (@read nullable $map:ident) => {
-        $map.next_value()?
-    };
-    (@read optional_nullable $map:ident) => {
-        ::std::option::Option::Some($map.next_value()?)
+    (@read $kind:ident $map:ident, $slot:expr, $wire:literal) => {
+        $crate::__private::object_fields::read(&mut $map, $slot, $wire)?
     };
 
     (@unknown $map:ident, $key:ident) => {
@@ -159,14 +199,7 @@ macro_rules! __lever_object_serde {
     };
 
     (@finish required $field:ident, $wire:literal, $access:ident) => {
-        match $field {
-            ::std::option::Option::Some(value) => value,
-            ::std::option::Option::None => {
-                return ::std::result::Result::Err(
-                    <$access::Error as $crate::__private::serde::de::Error>::missing_field($wire),
-                )
-            }
-        }
+        $crate::__private::object_fields::required::<_, $access::Error>($field, $wire)?
     };
     (@finish optional $field:ident, $wire:literal, $access:ident) => {
         ::std::option::Option::unwrap_or_default($field)

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use std::error::Error as _;
 
 use common::{get, Reply, Scripted};

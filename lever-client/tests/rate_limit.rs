@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use common::{Reply, Scripted};
 use lever_client::{Client, RateLimit};
 use serde_json::{json, Value};

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use std::time::{Duration, Instant};
 
 use common::{api_key_client, get, post, Reply, Scripted};
@@ -385,4 +387,28 @@ async fn multipart_upload_has_one_file_part() {
     );
     assert!(body.contains("Content-Type: application/pdf"), "{body}");
     assert!(body.contains("%PDF-1.4 resume"), "{body}");
+}
+
+/// `.send()` returns a `ResponseFuture` that owns its request: it can be spawned after the
+/// builder and the client are gone, and it sends nothing until it is polled.
+#[tokio::test]
+async fn a_send_future_is_owned_lazy_and_spawnable() {
+    let s = Scripted::new();
+    s.on(
+        "/v1/postings/p1",
+        vec![ok(json!({"id": "p1", "text": "Rust Engineer"}))],
+    );
+    let client = api_key_client(&s.start().await);
+    let future: lever_client::ResponseFuture<lever_client::models::Posting> =
+        client.postings().get("p1").send();
+    drop(client);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        s.hits("/v1/postings/p1").is_empty(),
+        "sent before it was polled"
+    );
+    let posting = tokio::spawn(future).await.unwrap().unwrap();
+    assert_eq!(posting.id.as_str(), "p1");
+    assert_eq!(posting.text.as_deref(), Some("Rust Engineer"));
+    assert_eq!(s.hits("/v1/postings/p1").len(), 1);
 }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use std::time::{Duration, Instant};
 
 use common::{api_key_client, post, Reply, Scripted};

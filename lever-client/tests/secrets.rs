@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::sending::SendAs as _;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 

@@ -3,6 +3,7 @@
 
 pub mod deliveries;
 pub mod logs;
+pub mod sending;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
