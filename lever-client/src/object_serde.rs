@@ -39,7 +39,7 @@ impl Key<'_> {
     }
 }
 
-/// The per-field steps of [`__lever_object_serde!`], as functions: one generic body here
+/// The per-field steps of `__lever_object_serde!`, as functions: one generic body here
 /// instead of the same statements expanded (and type-checked) once per field of every object.
 pub mod object_fields {
     use serde::de::{Error as _, MapAccess};
