@@ -197,8 +197,8 @@ fn require_compiled_in<'a>(
 }
 
 /// The version of the contract between generated code and `lever_client::__private`. Raise
-/// it (and add the matching macro to `lever-client/src/__private.rs`) when generated code
-/// starts to need something an older runtime lacks.
+/// it (and add the matching macro to `lever-runtime/src/__private.rs`, re-exported by
+/// `lever-client`) when generated code starts to need something an older runtime lacks.
 pub const RUNTIME_CONTRACT: u32 = 1;
 
 /// The runtime's macro for [`RUNTIME_CONTRACT`], which overlay code is wrapped in: a runtime

@@ -36,57 +36,34 @@
 // must precede items, so this is the first *item* of the crate.)
 extern crate self as lever_client;
 
-mod api_request;
-mod auth;
-mod byte_size;
+// The hand-written runtime lives in `lever-runtime`, compiled once like any dependency; this
+// crate re-exports it under the same names and adds the generated surface.
+pub use lever_runtime::{
+    error, oauth, reqwest, ApiRequest, ByteSize, Environment, Error, Expandable, FilePart,
+    FormBody, Identified, ItemStream, MemoryTokenStore, Method, OAuthCredentials, Page,
+    PaginationStop, RateLimit, RawRequest, Refresh, RequestBody, RequestMetrics, Response,
+    ResponseFuture, RetryPolicy, Secret, StatusCode, Timestamp, TokenPair, TokenStore,
+    TransportError, TransportKind, DEFAULT_MAX_PAGES,
+};
+
+#[doc(hidden)]
+pub use lever_runtime::{__lever_client_runtime_contract_1, __lever_object_serde, __private};
+
 mod client;
-mod config;
-pub mod error;
-mod form;
-pub mod oauth;
-mod pagination;
-mod rate_limit;
-mod raw;
 #[cfg(feature = "record")]
 pub mod record;
-mod response_future;
-mod retry;
-mod secret;
-#[cfg(test)]
-mod settings_strategies;
 // Shared with the integration tests.
 #[cfg(test)]
 #[path = "../tests/common/any_json.rs"]
 mod any_json;
-mod types;
 
-#[doc(hidden)]
-pub mod __private;
-
-pub use api_request::{ApiRequest, RequestBody};
-pub use byte_size::ByteSize;
-pub use client::{Client, ClientBuilder, RequestMetrics};
-pub use config::{Environment, RateLimit, RetryPolicy};
-pub use error::{Error, TransportError, TransportKind};
-pub use form::FormBody;
-pub use http::{Method, StatusCode};
-pub use oauth::{MemoryTokenStore, OAuthCredentials, Refresh, TokenPair, TokenStore};
-pub use pagination::{PaginationStop, DEFAULT_MAX_PAGES};
-pub use raw::RawRequest;
-/// The HTTP client crate, re-exported for [`ClientBuilder::http_client`] (so its version
-/// matches this crate's).
-pub use reqwest;
-pub use response_future::ResponseFuture;
-pub use secret::Secret;
-pub use types::{Expandable, FilePart, Identified, ItemStream, Page, Response, Timestamp};
+pub use client::{Client, ClientBuilder};
 
 // The generated surface: models, resource accessors and request builders, webhook events and
 // the triggers registry, produced by `lever-codegen` from the spec at build time (build.rs).
 // Generated code uses the runtime only through `::lever_client::__private` and the public
 // types re-exported above.
-mod codegen_support;
 mod generated;
-mod object_serde;
 pub mod triggers;
 pub mod webhooks;
 

@@ -13,7 +13,7 @@ use lever_client::{Client, Error, OAuthCredentials, RateLimit, RetryPolicy};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-#[path = "../src/settings_strategies.rs"]
+#[path = "../../lever-runtime/src/settings_strategies.rs"]
 mod settings_strategies;
 
 use settings_strategies::{hostile_duration, hostile_f64};

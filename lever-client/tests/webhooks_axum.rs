@@ -24,7 +24,7 @@ async fn serve(app: axum::Router) -> String {
 }
 
 async fn post(url: &str, body: Vec<u8>) -> (u16, String) {
-    let response = reqwest::Client::new()
+    let response = lever_client::reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
         .header("user-agent", "Lever-Webhooks")
@@ -265,7 +265,7 @@ async fn a_retry_of_a_delivery_in_flight_is_not_acknowledged_before_it_succeeded
     let first_verdict = calls.recv().await.unwrap();
 
     // Lever gave up waiting and retries while the first attempt is still in its handler.
-    let response = reqwest::Client::new()
+    let response = lever_client::reqwest::Client::new()
         .post(&base)
         .body(body.clone())
         .send()

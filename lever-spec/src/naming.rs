@@ -143,8 +143,8 @@ pub fn ident_problem(name: &str) -> Option<IdentProblem> {
         .map(IdentProblem::BadCharacter)
 }
 
-/// Inherent methods of `lever_client::Client` (its runtime API, in `client.rs`, `__private.rs`
-/// and `response_future.rs`): a resource accessor of the same name would be unreachable or
+/// Inherent methods of `lever_client::Client` and of the `lever_runtime::Client` it wraps
+/// (reached through `Deref`): a resource accessor of the same name would be unreachable or
 /// clash.
 /// `lever-spec/tests/client_methods.rs` reads lever-client's source and fails when this list
 /// and the methods differ.
@@ -162,6 +162,7 @@ pub const CLIENT_METHODS: &[&str] = &[
     "execute_in_span",
     "execute_with_deadline",
     "request",
+    "runtime",
     "send_for_body",
     "send_for_success",
     "stream_items",

@@ -235,6 +235,6 @@ pub(crate) fn event_from_value(value: Value) -> Result<WebhookEvent, WebhookErro
 /// What a JSON error says, without any value from the delivery (whose `data` holds
 /// candidates' personal data): the expectation and the kind of value found.
 fn describe_without_values(e: &serde_json::Error) -> String {
-    let (expected, found) = crate::error::describe::describe(e);
+    let (expected, found) = crate::__private::describe_json_error(e);
     format!("expected {expected}, found {found}")
 }

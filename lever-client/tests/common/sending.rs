@@ -20,7 +20,7 @@ pub trait SendAs {
     /// Expects any 2xx and ignores the body.
     fn send_empty(&self, req: ApiRequest) -> ResponseFuture<()>;
     /// Returns the body's bytes.
-    fn send_bytes(&self, req: ApiRequest) -> ResponseFuture<bytes::Bytes>;
+    fn send_bytes(&self, req: ApiRequest) -> ResponseFuture<lever_client::__private::Bytes>;
 }
 
 impl SendAs for Client {
@@ -42,7 +42,7 @@ impl SendAs for Client {
     fn send_empty(&self, req: ApiRequest) -> ResponseFuture<()> {
         self.clone().dispatch::<Empty>(Ok(req))
     }
-    fn send_bytes(&self, req: ApiRequest) -> ResponseFuture<bytes::Bytes> {
+    fn send_bytes(&self, req: ApiRequest) -> ResponseFuture<lever_client::__private::Bytes> {
         self.clone().dispatch::<Binary>(Ok(req))
     }
 }

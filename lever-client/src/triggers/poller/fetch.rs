@@ -6,8 +6,8 @@ use futures::StreamExt as _;
 use serde_json::Value;
 
 use super::{PollError, PollStats, Poller};
-use crate::api_request::ApiRequest;
 use crate::triggers::PollRule;
+use crate::ApiRequest;
 use crate::{Method, Timestamp};
 
 impl Poller {

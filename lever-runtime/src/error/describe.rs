@@ -87,7 +87,7 @@ impl fmt::Display for Found {
 const UNKNOWN_EXPECTATION: &str = "a value of the expected type";
 
 /// The expectation and the kind found, from a `serde_json` error.
-pub(crate) fn describe(err: &serde_json::Error) -> (String, Found) {
+pub fn describe(err: &serde_json::Error) -> (String, Found) {
     match err.classify() {
         Category::Eof => ("valid JSON".into(), Found::EndOfInput),
         Category::Syntax | Category::Io => ("valid JSON".into(), Found::NotJson),

@@ -8,6 +8,7 @@ use tracing::Instrument as _;
 
 pub use crate::api_request::{ApiRequest, RequestBody as Body};
 pub use crate::codegen_support::*;
+pub use crate::error::describe::describe as describe_json_error;
 pub use crate::form::FormBody;
 pub use crate::response_future::{Binary, Data, Empty, ResponseKind, Whole};
 
@@ -109,7 +110,8 @@ impl Client {
     /// The walk behind [`Client::stream_items`], a page at a time: each item is the `data` of
     /// one page (the poller counts pages). An error is yielded after the items of the page
     /// that led to it, and ends the stream.
-    pub(crate) fn stream_pages<T: DeserializeOwned + Send + 'static>(
+    #[doc(hidden)]
+    pub fn stream_pages<T: DeserializeOwned + Send + 'static>(
         &self,
         req: ApiRequest,
         max_pages: usize,

@@ -2,6 +2,7 @@
 //! [`ClientBuilder::build`].
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ enum Credentials {
 /// assert!(Client::builder().build().is_err());
 /// # Ok::<(), lever_client::Error>(())
 /// ```
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     credentials: Option<Credentials>,
     environment: Environment,
     base_url: Option<String>,
@@ -59,9 +60,15 @@ pub struct ClientBuilder {
     on_response: Option<ResponseHook>,
     #[cfg(feature = "record")]
     record_to: Option<std::path::PathBuf>,
+    /// The enum values the spec knows, kept by the recorder's redaction.
+    #[cfg(feature = "record")]
+    known_enum_values: &'static [&'static str],
+    /// What [`ClientBuilder::build`] returns: `lever_client::Client`, a wrapper that adds the
+    /// generated resource accessors, or this crate's [`Client`].
+    client: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let credentials = match &self.credentials {
             None => "None".to_owned(),
@@ -86,7 +93,7 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl Default for ClientBuilder {
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         ClientBuilder {
             credentials: None,
@@ -104,11 +111,14 @@ impl Default for ClientBuilder {
             on_response: None,
             #[cfg(feature = "record")]
             record_to: None,
+            #[cfg(feature = "record")]
+            known_enum_values: &[],
+            client: PhantomData,
         }
     }
 }
 
-impl ClientBuilder {
+impl<C> ClientBuilder<C> {
     /// Authenticates with an API key (HTTP Basic, key as user name, empty password).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::ApiKey(Secret::new(key.into())));
@@ -252,6 +262,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The enum values the spec knows, which redaction keeps (`lever-client` passes its
+    /// spec's; a crate of its own passes none).
+    #[doc(hidden)]
+    #[cfg(feature = "record")]
+    pub fn known_enum_values(mut self, values: &'static [&'static str]) -> Self {
+        self.known_enum_values = values;
+        self
+    }
+
     /// Where refreshed OAuth tokens are persisted (Lever rotates refresh tokens).
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
@@ -259,7 +278,10 @@ impl ClientBuilder {
     }
 
     /// Builds the client. Fails without credentials, or with an invalid URL or setting.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: From<Client>,
+    {
         let base_url = normalize_base_url(
             self.base_url
                 .as_deref()
@@ -308,10 +330,13 @@ impl ClientBuilder {
                 account: self.account,
                 on_response: self.on_response,
                 #[cfg(feature = "record")]
-                recorder: self.record_to.map(crate::record::Recorder::new),
+                recorder: self
+                    .record_to
+                    .map(|dir| crate::record::Recorder::new(dir, self.known_enum_values)),
             }),
             deadline_override: None,
-        })
+        }
+        .into())
     }
 }
 

@@ -118,11 +118,13 @@ impl Client {
     /// the answer as `K` says.
     #[doc(hidden)]
     pub fn dispatch<K: ResponseKind>(
-        self,
+        &self,
         req: Result<ApiRequest, Error>,
     ) -> ResponseFuture<K::Output> {
+        // A handle of its own (an `Arc` clone), so the future borrows nothing.
+        let client = self.clone();
         ResponseFuture::new(async move {
-            let ok = self.send_for_success(req?).await?;
+            let ok = client.send_for_success(req?).await?;
             K::decode(ok.body)
         })
     }
@@ -130,11 +132,12 @@ impl Client {
     /// [`Client::dispatch`] with the HTTP status and headers.
     #[doc(hidden)]
     pub fn dispatch_with_meta<K: ResponseKind>(
-        self,
+        &self,
         req: Result<ApiRequest, Error>,
     ) -> ResponseFuture<Response<K::Output>> {
+        let client = self.clone();
         ResponseFuture::new(async move {
-            let ok = self.send_for_success(req?).await?;
+            let ok = client.send_for_success(req?).await?;
             Ok(Response {
                 status: ok.status,
                 headers: ok.headers,

@@ -42,9 +42,10 @@ impl Key<'_> {
 /// The per-field steps of `__lever_object_serde!`, as functions: one generic body here
 /// instead of the same statements expanded (and type-checked) once per field of every object.
 pub mod object_fields {
-    use serde::de::{Error as _, MapAccess};
+    use serde::de::{Error as _, IgnoredAny, MapAccess};
     use serde::ser::SerializeMap;
     use serde::{Deserialize, Serialize};
+    use serde_json::{Map, Value};
 
     /// Reads the value of a known key into its slot; a second occurrence is an error.
     #[inline]
@@ -78,6 +79,24 @@ pub mod object_fields {
             return Err(A::Error::duplicate_field(wire));
         }
         *slot = Some(wrap(map.next_value()?));
+        Ok(())
+    }
+
+    /// Skips the value of a key the spec does not know.
+    #[inline]
+    pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+        map.next_value::<IgnoredAny>().map(|_| ())
+    }
+
+    /// Keeps the value of a key the spec does not know (a repeated key keeps its last value).
+    #[inline]
+    pub fn keep<'de, A: MapAccess<'de>>(
+        map: &mut A,
+        unknown: &mut Map<String, Value>,
+        key: super::Key<'de>,
+    ) -> Result<(), A::Error> {
+        let value = map.next_value::<Value>()?;
+        unknown.insert(key.into_string(), value);
         Ok(())
     }
 
@@ -154,12 +173,11 @@ macro_rules! __lever_object_serde {
                         while let ::std::option::Option::Some(key) =
                             map.next_key::<$crate::__private::Key<'de>>()?
                         {
+                            // One `?` for the whole match, not one per field.
                             match key.as_str() {
                                 $($wire => $crate::__lever_object_serde!(@read $kind map, &mut $field, $wire),)*
-                                _ => {
-                                    $crate::__lever_object_serde!(@unknown map, key $(, $unknown)?);
-                                }
-                            }
+                                _ => $crate::__lever_object_serde!(@unknown map, key $(, $unknown)?),
+                            }?;
                         }
                         ::std::result::Result::Ok($name {
                             $($field: $crate::__lever_object_serde!(@finish $kind $field, $wire, __A),)*
@@ -184,18 +202,17 @@ macro_rules! __lever_object_serde {
     };
 
     (@read optional_nullable $map:ident, $slot:expr, $wire:literal) => {
-        $crate::__private::object_fields::read_present(&mut $map, $slot, $wire)?
+        $crate::__private::object_fields::read_present(&mut $map, $slot, $wire)
     };
     (@read $kind:ident $map:ident, $slot:expr, $wire:literal) => {
-        $crate::__private::object_fields::read(&mut $map, $slot, $wire)?
+        $crate::__private::object_fields::read(&mut $map, $slot, $wire)
     };
 
     (@unknown $map:ident, $key:ident) => {
-        $map.next_value::<$crate::__private::serde::de::IgnoredAny>()?;
+        $crate::__private::object_fields::skip(&mut $map)
     };
     (@unknown $map:ident, $key:ident, $unknown:ident) => {
-        let value = $map.next_value::<$crate::__private::serde_json::Value>()?;
-        $unknown.insert($key.into_string(), value);
+        $crate::__private::object_fields::keep(&mut $map, &mut $unknown, $key)
     };
 
     (@finish required $field:ident, $wire:literal, $access:ident) => {

@@ -3,19 +3,19 @@
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::spec_info;
+use crate::spec_settings;
 
 /// A Lever environment: where the API, the OAuth endpoints and the token audience live.
 ///
-/// Every URL comes from the spec's `api` section (`api.yaml`), through the generated
-/// [`spec_info`](crate::spec_info).
+/// Every URL comes from the spec's `api` section (`api.yaml`); `lever-client` generates them
+/// as `lever_client::spec_info` and tests that they match the ones used here.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Environment {
-    /// Lever's production API ([`spec_info::PRODUCTION_URL`]).
+    /// Lever's production API (`lever_client::spec_info::PRODUCTION_URL`).
     #[default]
     Production,
-    /// Lever's sandbox ([`spec_info::SANDBOX_URL`]).
+    /// Lever's sandbox (`lever_client::spec_info::SANDBOX_URL`).
     Sandbox,
 }
 
@@ -23,32 +23,32 @@ impl Environment {
     /// The API base URL (ends in `/v1`, no trailing slash).
     pub fn base_url(self) -> &'static str {
         match self {
-            Environment::Production => spec_info::PRODUCTION_URL,
-            Environment::Sandbox => spec_info::SANDBOX_URL,
+            Environment::Production => spec_settings::PRODUCTION_URL,
+            Environment::Sandbox => spec_settings::SANDBOX_URL,
         }
     }
 
     /// The OAuth authorize URL users are sent to.
     pub fn authorize_url(self) -> &'static str {
         match self {
-            Environment::Production => spec_info::PRODUCTION_AUTHORIZE_URL,
-            Environment::Sandbox => spec_info::SANDBOX_AUTHORIZE_URL,
+            Environment::Production => spec_settings::PRODUCTION_AUTHORIZE_URL,
+            Environment::Sandbox => spec_settings::SANDBOX_AUTHORIZE_URL,
         }
     }
 
     /// The OAuth token URL (code exchange and refresh).
     pub fn token_url(self) -> &'static str {
         match self {
-            Environment::Production => spec_info::PRODUCTION_TOKEN_URL,
-            Environment::Sandbox => spec_info::SANDBOX_TOKEN_URL,
+            Environment::Production => spec_settings::PRODUCTION_TOKEN_URL,
+            Environment::Sandbox => spec_settings::SANDBOX_TOKEN_URL,
         }
     }
 
     /// The OAuth `audience` (with its trailing slash, as Lever expects).
     pub fn audience(self) -> &'static str {
         match self {
-            Environment::Production => spec_info::PRODUCTION_AUDIENCE,
-            Environment::Sandbox => spec_info::SANDBOX_AUDIENCE,
+            Environment::Production => spec_settings::PRODUCTION_AUDIENCE,
+            Environment::Sandbox => spec_settings::SANDBOX_AUDIENCE,
         }
     }
 }
@@ -56,8 +56,8 @@ impl Environment {
 /// Client-side rate limit: a token bucket shared by all clones of a [`Client`](crate::Client).
 ///
 /// Lever limits each credential to about 10 requests per second with bursts of up to 20; the
-/// default is the spec's documented limit ([`spec_info::RATE_LIMIT_PER_SECOND`] and
-/// [`spec_info::RATE_LIMIT_BURST`]), so a busy program waits instead of collecting 429s.
+/// default is the spec's documented limit (`lever_client::spec_info::RATE_LIMIT_PER_SECOND` and
+/// `spec_info::RATE_LIMIT_BURST`), so a busy program waits instead of collecting 429s.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateLimit {
     /// Steady-state requests per second: at least [`RateLimit::MIN_REQUESTS_PER_SECOND`] and
@@ -117,8 +117,8 @@ impl Default for RateLimit {
     /// The spec's documented limit: 10 requests per second, bursts of 20.
     fn default() -> Self {
         RateLimit::new(
-            f64::from(spec_info::RATE_LIMIT_PER_SECOND),
-            spec_info::RATE_LIMIT_BURST,
+            f64::from(spec_settings::RATE_LIMIT_PER_SECOND),
+            spec_settings::RATE_LIMIT_BURST,
         )
     }
 }
