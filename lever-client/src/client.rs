@@ -37,6 +37,7 @@ pub type ClientBuilder = lever_runtime::ClientBuilder<Client>;
 /// …) are reached through `Deref`.
 ///
 /// ```no_run
+/// # #[cfg(feature = "postings")]
 /// # async fn demo() -> Result<(), lever_client::Error> {
 /// let client = lever_client::Client::builder().api_key("my-api-key").build()?;
 /// let page = client.postings().list().send().await?;

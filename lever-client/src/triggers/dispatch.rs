@@ -24,6 +24,8 @@ type Handler =
 /// original: register everything first, then hand clones to the webhook route and pollers.
 ///
 /// ```
+/// # #[cfg(not(feature = "full"))] fn main() {} // the example names triggers of `full`
+/// # #[cfg(feature = "full")] fn main() {
 /// use lever_client::triggers::{Dispatcher, HandlerError, Trigger};
 ///
 /// let mut dispatcher = Dispatcher::new();
@@ -32,6 +34,7 @@ type Handler =
 ///     Ok::<(), HandlerError>(())
 /// });
 /// assert_eq!(dispatcher.handler_count(Trigger::CandidateCreated), 1);
+/// # }
 /// ```
 #[derive(Clone, Default)]
 pub struct Dispatcher {

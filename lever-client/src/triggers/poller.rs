@@ -75,6 +75,7 @@ pub const DEFAULT_POLL_MAX_PAGES: usize = 10_000;
 /// when choosing the interval: each polled list costs at least one request per poll.
 ///
 /// ```no_run
+/// # #[cfg(feature = "full")]
 /// # async fn demo(client: lever_client::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use lever_client::triggers::{Dispatcher, FileStore, HandlerError, Poller, Trigger};
