@@ -2,9 +2,9 @@
 //!
 //! Generated builders call [`Client::dispatch`] or [`Client::dispatch_with_meta`] from a plain
 //! function instead of being `async fn`s themselves: the one async body lives here, generic
-//! over the response kind, so `lever-client` type-checks and borrow-checks it once instead of
-//! once per action (this was the largest part of compiling the generated builders; see the
-//! features rows of the README's benchmark table).
+//! over the response kind, so the compiler checks it once, here, instead of once per action
+//! in the generated code (this was the largest part of compiling the generated builders; see
+//! the features rows of the README's benchmark table).
 
 use std::fmt;
 use std::future::Future;

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -291,33 +292,16 @@ impl Poller {
         tokio::pin!(shutdown);
         let mut failures: u32 = 0;
         loop {
-            tokio::select! {
-                biased;
-                () = &mut shutdown => break,
-                _ = ticker.tick() => {}
+            if unless_shutdown(&mut shutdown, ticker.tick())
+                .await
+                .is_none()
+            {
+                break;
             }
-            let report = tokio::select! {
-                biased;
-                () = &mut shutdown => break,
-                report = self.poll_once() => report,
+            let Some(report) = unless_shutdown(&mut shutdown, self.poll_once()).await else {
+                break;
             };
-            for (trigger, result) in &report.results {
-                match result {
-                    Ok(stats) => tracing::debug!(
-                        account = %self.account,
-                        trigger = trigger.name(),
-                        fetched = stats.fetched,
-                        dispatched = stats.dispatched,
-                        "polled"
-                    ),
-                    Err(e) => tracing::warn!(
-                        account = %self.account,
-                        trigger = trigger.name(),
-                        error = %e,
-                        "poll failed"
-                    ),
-                }
-            }
+            self.log_report(&report);
             if report.is_ok() {
                 failures = 0;
                 continue;
@@ -325,14 +309,37 @@ impl Poller {
             failures = failures.saturating_add(1);
             let backoff = backoff(interval, failures, self.max_backoff);
             tracing::info!(account = %self.account, ?backoff, failures, "backing off after failed poll");
-            tokio::select! {
-                biased;
-                () = &mut shutdown => break,
-                () = tokio::time::sleep(backoff) => {}
+            if unless_shutdown(&mut shutdown, tokio::time::sleep(backoff))
+                .await
+                .is_none()
+            {
+                break;
             }
             ticker.reset();
         }
         tracing::debug!(account = %self.account, "poller stopped");
+    }
+
+    /// One `tracing` event per trigger of a poll: written outside [`Poller::run`]'s state
+    /// machine, which then stays small for the compiler.
+    fn log_report(&self, report: &PollReport) {
+        for (trigger, result) in &report.results {
+            match result {
+                Ok(stats) => tracing::debug!(
+                    account = %self.account,
+                    trigger = trigger.name(),
+                    fetched = stats.fetched,
+                    dispatched = stats.dispatched,
+                    "polled"
+                ),
+                Err(e) => tracing::warn!(
+                    account = %self.account,
+                    trigger = trigger.name(),
+                    error = %e,
+                    "poll failed"
+                ),
+            }
+        }
     }
 
     /// Polls one list and splits the outcome per trigger.
@@ -514,6 +521,21 @@ impl PolledList<'_> {
             .iter()
             .map(|(_, emit)| *emit == PollEmit::All || *emit == kind)
             .collect()
+    }
+}
+
+/// `work`'s output, or `None` when `shutdown` completes first (it is polled first, so a
+/// shutdown that is ready wins over work that is ready too). One `select!` for the three
+/// waits of [`Poller::run`].
+async fn unless_shutdown<S, W>(shutdown: &mut Pin<&mut S>, work: W) -> Option<W::Output>
+where
+    S: Future<Output = ()>,
+    W: Future,
+{
+    tokio::select! {
+        biased;
+        () = shutdown.as_mut() => None,
+        output = work => Some(output),
     }
 }
 
