@@ -180,9 +180,22 @@ pub(crate) fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStrea
     } else {
         quote!(::std::result::Result::Ok(self.request()))
     };
+    let mut stream = TokenStream::new();
     let (send_doc, kind, out) = match &action.response {
         Response::Data(ty) if action.paginated => {
             let item = cx.rust_type(ty, From::Sibling);
+            let stream_request = if fallible {
+                quote!(self.request()?)
+            } else {
+                quote!(self.request())
+            };
+            stream = quote! {
+                /// Streams every item across all pages, fetching one page at a time.
+                #[inline]
+                pub fn stream(self) -> ::lever_client::ItemStream<#item> #bound {
+                    self.client.stream_items(#stream_request)
+                }
+            };
             let page = quote!(::lever_client::Page<#item>);
             (
                 "Sends the request and returns one page (`data`, `has_next`, `next`).",
@@ -216,24 +229,6 @@ pub(crate) fn send_methods(cx: &Context<'_>, action: &Action, bound: &TokenStrea
             quote!(::lever_client::__private::Binary),
             quote!(::lever_client::__private::Bytes),
         ),
-    };
-    let stream = match &action.response {
-        Response::Data(ty) if action.paginated => {
-            let item = cx.rust_type(ty, From::Sibling);
-            let request = if fallible {
-                quote!(self.request()?)
-            } else {
-                quote!(self.request())
-            };
-            quote! {
-                /// Streams every item across all pages, fetching one page at a time.
-                #[inline]
-                pub fn stream(self) -> ::lever_client::ItemStream<#item> #bound {
-                    self.client.stream_items(#request)
-                }
-            }
-        }
-        _ => TokenStream::new(),
     };
     quote! {
         #[doc = #send_doc]

@@ -70,11 +70,6 @@ impl Client {
     pub fn with_deadline(&self, deadline: Option<Duration>) -> Client {
         Client(self.0.with_deadline(deadline))
     }
-
-    /// The runtime's client, which this one wraps.
-    pub fn runtime(&self) -> &lever_runtime::Client {
-        &self.0
-    }
 }
 
 impl From<lever_runtime::Client> for Client {

@@ -162,7 +162,6 @@ pub const CLIENT_METHODS: &[&str] = &[
     "execute_in_span",
     "execute_with_deadline",
     "request",
-    "runtime",
     "send_for_body",
     "send_for_success",
     "stream_items",

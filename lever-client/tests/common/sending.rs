@@ -28,21 +28,21 @@ impl SendAs for Client {
         &self,
         req: ApiRequest,
     ) -> ResponseFuture<T> {
-        self.clone().dispatch::<Data<T>>(Ok(req))
+        self.dispatch::<Data<T>>(Ok(req))
     }
     fn send_raw<T: DeserializeOwned + Send + 'static>(&self, req: ApiRequest) -> ResponseFuture<T> {
-        self.clone().dispatch::<Whole<T>>(Ok(req))
+        self.dispatch::<Whole<T>>(Ok(req))
     }
     fn send_page<T: DeserializeOwned + Send + 'static>(
         &self,
         req: ApiRequest,
     ) -> ResponseFuture<Page<T>> {
-        self.clone().dispatch::<Whole<Page<T>>>(Ok(req))
+        self.dispatch::<Whole<Page<T>>>(Ok(req))
     }
     fn send_empty(&self, req: ApiRequest) -> ResponseFuture<()> {
-        self.clone().dispatch::<Empty>(Ok(req))
+        self.dispatch::<Empty>(Ok(req))
     }
     fn send_bytes(&self, req: ApiRequest) -> ResponseFuture<lever_client::__private::Bytes> {
-        self.clone().dispatch::<Binary>(Ok(req))
+        self.dispatch::<Binary>(Ok(req))
     }
 }
