@@ -67,6 +67,57 @@ pub(crate) fn webhook_event(cx: &Context<'_>, with_registry: bool) -> TokenStrea
     } else {
         quote!(matches!(name, #(#strict)|*))
     };
+    // Without a registry there is no `Trigger` to name: the event is then not one the
+    // runtime's receiver and dispatcher take (an overlay's own events, a fixture).
+    let not_unknown = (!names.is_empty()).then(|| quote!(_ => ::std::option::Option::None,));
+    let event_kind = with_registry.then(|| {
+        quote! {
+            /// The runtime's view of the event: the receiver, the dispatcher and the poller in
+            /// `lever_runtime` are generic over it.
+            impl ::lever_client::webhooks::EventKind for WebhookEvent {
+                type Trigger = super::registry::Trigger;
+
+                fn name(&self) -> &str {
+                    WebhookEvent::name(self)
+                }
+
+                fn token(&self) -> &str {
+                    WebhookEvent::token(self)
+                }
+
+                fn triggered_at(&self) -> ::std::option::Option<::lever_client::Timestamp> {
+                    WebhookEvent::triggered_at(self)
+                }
+
+                fn triggers(&self) -> &'static [super::registry::Trigger] {
+                    WebhookEvent::triggers(self)
+                }
+
+                fn as_unknown(&self) -> ::std::option::Option<&::lever_client::webhooks::UnknownEvent> {
+                    match self {
+                        WebhookEvent::Unknown(unknown) => ::std::option::Option::Some(unknown),
+                        #not_unknown
+                    }
+                }
+
+                fn from_value(value: ::lever_client::__private::serde_json::Value) -> ::std::result::Result<Self, ::lever_client::__private::serde_json::Error> {
+                    WebhookEvent::from_value(value)
+                }
+
+                fn from_parts(name: &str, parts: ::lever_client::webhooks::DeliveryParts, data: &str) -> ::std::option::Option<::std::result::Result<Self, ::lever_client::__private::serde_json::Error>> {
+                    #unused_parts
+                    match name {
+                        #(#names => ::std::option::Option::Some(parts.decode(data).map(WebhookEvent::#variants)),)*
+                        _ => ::std::option::Option::None,
+                    }
+                }
+
+                fn decodes_data_strictly(name: &str) -> bool {
+                    #strict_match
+                }
+            }
+        }
+    });
     quote! {
         /// A webhook delivery from Lever, typed by its `event`.
         ///
@@ -125,27 +176,7 @@ pub(crate) fn webhook_event(cx: &Context<'_>, with_registry: bool) -> TokenStrea
             }
         }
 
-        impl WebhookEvent {
-            /// Builds a known event from envelope fields already read and the raw JSON text of
-            /// its `data`, decoded straight into the event's typed data. `None` when `name` is
-            /// not a known event. Used by `lever_client::webhooks` to parse a body in one pass.
-            #[doc(hidden)]
-            pub fn from_parts(name: &str, parts: ::lever_client::webhooks::DeliveryParts, data: &str) -> ::std::option::Option<::std::result::Result<Self, ::lever_client::__private::serde_json::Error>> {
-                #unused_parts
-                match name {
-                    #(#names => ::std::option::Option::Some(parts.decode(data).map(WebhookEvent::#variants)),)*
-                    _ => ::std::option::Option::None,
-                }
-            }
-
-            /// Whether decoding `name`'s `data` reads every value in it as strictly as parsing
-            /// a `serde_json::Value` does (no part is skimmed over, as a derived struct skims
-            /// keys it does not know). `false` for events this version does not know.
-            #[doc(hidden)]
-            pub fn decodes_data_strictly(name: &str) -> bool {
-                #strict_match
-            }
-        }
+        #event_kind
 
         impl ::lever_client::__private::serde::Serialize for WebhookEvent {
             fn serialize<S: ::lever_client::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {

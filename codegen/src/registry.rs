@@ -97,6 +97,22 @@ pub(crate) fn triggers(cx: &Context<'_>) -> TokenStream {
             }
         }
 
+        /// The runtime's view of the trigger: the dispatcher and the poller in `lever_runtime`
+        /// are generic over it.
+        impl ::lever_client::triggers::TriggerKind for Trigger {
+            fn name(self) -> &'static str {
+                Trigger::name(self)
+            }
+
+            fn source(self) -> &'static ::lever_client::triggers::TriggerSource {
+                Trigger::source(self)
+            }
+
+            fn from_name(name: &str) -> ::std::option::Option<Self> {
+                Trigger::from_name(name)
+            }
+        }
+
         impl ::std::fmt::Display for Trigger {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.title())

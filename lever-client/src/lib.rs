@@ -60,10 +60,6 @@ pub use lever_runtime::{__lever_client_runtime_contract_1, __lever_object_serde,
 mod client;
 #[cfg(feature = "record")]
 pub mod record;
-// Shared with the integration tests.
-#[cfg(test)]
-#[path = "../tests/common/any_json.rs"]
-mod any_json;
 
 pub use client::{Client, ClientBuilder};
 

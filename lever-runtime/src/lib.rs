@@ -24,13 +24,16 @@ mod rate_limit;
 mod raw;
 #[cfg(feature = "record")]
 pub mod record;
+mod registry;
 mod response_future;
 mod retry;
 mod secret;
 #[cfg(test)]
 mod settings_strategies;
 mod spec_settings;
+pub mod triggers;
 mod types;
+pub mod webhooks;
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,6 +1,7 @@
 //! [`Verifier`]: signature tokens plus a replay window, a body limit and dedup.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use super::dedup::{self, lock, DedupKey, DedupMemory, Pending, SharedMemory};
 use super::envelope::Envelope;
 use super::error::WebhookError;
 use super::signature::{signed_fields, SignedFields, SigningKey};
-use super::{check_size, event_from_value, parse_json, WebhookEvent};
+use super::{check_size, event_from_value, parse_json, EventKind};
 use crate::{Secret, Timestamp};
 
 /// The default body limit: 1 MiB (Lever's deliveries are a few hundred bytes).
@@ -62,17 +63,35 @@ pub const DEFAULT_FUTURE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// // ...and once handled, it is a duplicate.
 /// assert_eq!(verifier.verify_and_parse(&body), Err(WebhookError::Duplicate));
 /// ```
-#[derive(Clone)]
-pub struct Verifier {
+///
+/// `E` is the typed event: lever-client's `Verifier` is this type with its `WebhookEvent`.
+pub struct Verifier<E> {
     /// The signature tokens, keyed for HMAC once.
     keys: Vec<SigningKey>,
     replay_window: Option<Duration>,
     future_tolerance: Duration,
     max_body_bytes: usize,
     dedup: Option<SharedMemory>,
+    /// `fn() -> E`: the verifier makes events, it holds none (so it is `Send + Sync` whatever
+    /// `E` is).
+    event: PhantomData<fn() -> E>,
 }
 
-impl fmt::Debug for Verifier {
+// Derived, `Clone` would require `E: Clone`.
+impl<E> Clone for Verifier<E> {
+    fn clone(&self) -> Self {
+        Verifier {
+            keys: self.keys.clone(),
+            replay_window: self.replay_window,
+            future_tolerance: self.future_tolerance,
+            max_body_bytes: self.max_body_bytes,
+            dedup: self.dedup.clone(),
+            event: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for Verifier<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
             .field("tokens", &self.keys.len())
@@ -87,7 +106,7 @@ impl fmt::Debug for Verifier {
     }
 }
 
-impl Verifier {
+impl<E> Verifier<E> {
     /// A verifier with one signature token and the default options (1 MiB body limit,
     /// [`DEFAULT_REPLAY_WINDOW`], no dedup).
     pub fn new(signature_token: impl Into<Secret>) -> Self {
@@ -105,6 +124,7 @@ impl Verifier {
             future_tolerance: DEFAULT_FUTURE_TOLERANCE,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             dedup: None,
+            event: PhantomData,
         }
     }
 
@@ -171,7 +191,10 @@ impl Verifier {
     /// If handling it then fails, call [`Verifier::forget`] so that Lever's retry is
     /// accepted; until then, a retry is refused as a duplicate, even one arriving while you
     /// are still handling the first attempt. [`Verifier::begin`] avoids both pitfalls.
-    pub fn verify_and_parse(&self, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    pub fn verify_and_parse(&self, body: &[u8]) -> Result<E, WebhookError>
+    where
+        E: EventKind,
+    {
         // Without dedup the key is not needed: hashing it would cost about a tenth of the call.
         let (event, key) = self.verified_event(body, |fields| {
             self.dedup.is_some().then(|| DedupKey::of(fields))
@@ -190,7 +213,10 @@ impl Verifier {
     /// status), a copy arriving after `complete` gets [`WebhookError::Duplicate`] (2xx), and if
     /// the `Pending` is dropped without `complete` the delivery is forgotten, so Lever's retry
     /// is handled again.
-    pub fn begin(&self, body: &[u8]) -> Result<(WebhookEvent, Pending), WebhookError> {
+    pub fn begin(&self, body: &[u8]) -> Result<(E, Pending), WebhookError>
+    where
+        E: EventKind,
+    {
         let (event, key) = self.verified_event(body, DedupKey::of)?;
         let pending = dedup::claim(self.dedup.as_ref(), key)?;
         Ok((event, pending))
@@ -228,7 +254,10 @@ impl Verifier {
         &self,
         body: &[u8],
         key: impl Fn(&SignedFields<'_>) -> K,
-    ) -> Result<(WebhookEvent, K), WebhookError> {
+    ) -> Result<(E, K), WebhookError>
+    where
+        E: EventKind,
+    {
         check_size(body, self.max_body_bytes)?;
         // One pass over the bytes, straight into the typed event; anything out of the ordinary
         // (errors, unknown events) takes the `Value` path below, which starts over and gives
@@ -328,7 +357,7 @@ mod tests {
 
     #[test]
     fn debug_hides_tokens() {
-        let v = Verifier::new("super-secret-key").dedup(3);
+        let v = Verifier::<()>::new("super-secret-key").dedup(3);
         let s = format!("{v:?}");
         assert!(!s.contains("super-secret-key"), "{s}");
     }

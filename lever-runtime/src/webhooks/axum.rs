@@ -1,43 +1,6 @@
-//! An [axum](https://docs.rs/axum/0.8) route that receives Lever webhooks (feature `axum`).
-//!
-//! The route reads the body (up to the [`Verifier`]'s limit), verifies and parses it, and
-//! dispatches it to a [`Dispatcher`]. It answers:
-//!
-//! | situation | status |
-//! |---|---|
-//! | accepted: every handler succeeded (or none is registered for the event) | 200 |
-//! | duplicate of a delivery already handled (with [`Verifier::dedup`]) | 200, so Lever stops retrying |
-//! | duplicate of a delivery still being handled (with [`Verifier::dedup`]) | 503 with `Retry-After`, so Lever comes back once the first attempt's outcome is known |
-//! | signature missing, malformed or wrong | 401, nothing is dispatched |
-//! | body not JSON, not a delivery, outside the replay window (stale or from the future) | 400 |
-//! | body over the limit | 413 |
-//! | unknown account (per-account route) | 404 |
-//! | a handler failed or panicked | 500, so Lever retries (dedup forgets the delivery, so the retry is handled) |
-//!
-//! A delivery is recorded as handled only once every handler succeeded ([`Verifier::begin`]),
-//! and forgotten if they fail or the request is dropped (the client hung up), so a 2xx always
-//! means that one attempt ran every handler to success.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use lever_client::triggers::{Dispatcher, HandlerError, Trigger};
-//! use lever_client::webhooks::axum::{router, WebhookConfig};
-//! use lever_client::webhooks::Verifier;
-//!
-//! let mut dispatcher = Dispatcher::new();
-//! dispatcher.on(Trigger::CandidateCreated, |event| async move {
-//!     println!("{}", event.trigger.title());
-//!     Ok::<(), HandlerError>(())
-//! });
-//! let verifier = Verifier::new("signature-token").dedup(10_000);
-//! let app = axum::Router::new().nest(
-//!     "/lever/webhooks",
-//!     router(WebhookConfig::single("account-1", verifier, dispatcher)),
-//! );
-//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! axum::serve(listener, app).await?;
-//! # Ok(()) }
-//! ```
+//! An [axum](https://docs.rs/axum/0.8) route that receives Lever webhooks (feature `axum`),
+//! generic over the event type. Read it as `lever_client::webhooks::axum`, which documents the
+//! statuses it answers.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -50,7 +13,7 @@ use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::post;
 use ::axum::Router;
 
-use super::{Verifier, WebhookError};
+use super::{EventKind, Verifier, WebhookError};
 use crate::triggers::Dispatcher;
 
 /// The `Retry-After` (seconds) answered with 503 to a copy of a delivery still being handled.
@@ -60,22 +23,41 @@ const IN_FLIGHT_RETRY_AFTER_SECS: &str = "30";
 /// Finds the [`Verifier`] of a connected account, by the account ID in the URL.
 ///
 /// Return a stored verifier (clones share its dedup memory), not a new one per call.
-pub type VerifierLookup = Arc<dyn Fn(&str) -> Option<Verifier> + Send + Sync + 'static>;
+pub type VerifierLookup<E> = Arc<dyn Fn(&str) -> Option<Verifier<E>> + Send + Sync + 'static>;
 
-/// What the webhook route needs: the dispatcher and the verifier(s).
-#[derive(Clone)]
-pub struct WebhookConfig {
-    dispatcher: Dispatcher,
-    accounts: Accounts,
+/// What the webhook route needs: the dispatcher and the verifier(s), for events of type `E`
+/// (lever-client's `WebhookConfig` is this type with its `WebhookEvent`).
+pub struct WebhookConfig<E: EventKind> {
+    dispatcher: Dispatcher<E>,
+    accounts: Accounts<E>,
 }
 
-#[derive(Clone)]
-enum Accounts {
-    Single { account: String, verifier: Verifier },
-    Lookup(VerifierLookup),
+enum Accounts<E> {
+    Single {
+        account: String,
+        verifier: Verifier<E>,
+    },
+    Lookup(VerifierLookup<E>),
 }
 
-impl fmt::Debug for WebhookConfig {
+// Derived, `Clone` would require `E: Clone` of the configuration's parts.
+impl<E: EventKind> Clone for WebhookConfig<E> {
+    fn clone(&self) -> Self {
+        let accounts = match &self.accounts {
+            Accounts::Single { account, verifier } => Accounts::Single {
+                account: account.clone(),
+                verifier: verifier.clone(),
+            },
+            Accounts::Lookup(lookup) => Accounts::Lookup(Arc::clone(lookup)),
+        };
+        WebhookConfig {
+            dispatcher: self.dispatcher.clone(),
+            accounts,
+        }
+    }
+}
+
+impl<E: EventKind> fmt::Debug for WebhookConfig<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("WebhookConfig");
         s.field("dispatcher", &self.dispatcher);
@@ -89,10 +71,14 @@ impl fmt::Debug for WebhookConfig {
     }
 }
 
-impl WebhookConfig {
+impl<E: EventKind> WebhookConfig<E> {
     /// One connected account: the route is `POST /`, and every delivery belongs to
     /// `account`.
-    pub fn single(account: impl Into<String>, verifier: Verifier, dispatcher: Dispatcher) -> Self {
+    pub fn single(
+        account: impl Into<String>,
+        verifier: Verifier<E>,
+        dispatcher: Dispatcher<E>,
+    ) -> Self {
         WebhookConfig {
             dispatcher,
             accounts: Accounts::Single {
@@ -104,9 +90,9 @@ impl WebhookConfig {
 
     /// Many connected accounts: the route is `POST /{account}`, and `lookup` gives each
     /// account's verifier (its signature tokens); an unknown account gets 404.
-    pub fn per_account<F>(lookup: F, dispatcher: Dispatcher) -> Self
+    pub fn per_account<F>(lookup: F, dispatcher: Dispatcher<E>) -> Self
     where
-        F: Fn(&str) -> Option<Verifier> + Send + Sync + 'static,
+        F: Fn(&str) -> Option<Verifier<E>> + Send + Sync + 'static,
     {
         WebhookConfig {
             dispatcher,
@@ -115,26 +101,29 @@ impl WebhookConfig {
     }
 
     /// Many connected accounts with a fixed map of account ID → verifier.
-    pub fn from_map(verifiers: HashMap<String, Verifier>, dispatcher: Dispatcher) -> Self {
+    pub fn from_map(verifiers: HashMap<String, Verifier<E>>, dispatcher: Dispatcher<E>) -> Self {
         WebhookConfig::per_account(move |account| verifiers.get(account).cloned(), dispatcher)
     }
 }
 
 /// The webhook route: `POST /` for [`WebhookConfig::single`], `POST /{account}` for
 /// [`WebhookConfig::per_account`]. Nest it where you like.
-pub fn router(config: WebhookConfig) -> Router {
+pub fn router<E: EventKind>(config: WebhookConfig<E>) -> Router {
     let state = Arc::new(config);
     match state.accounts {
         Accounts::Single { .. } => Router::new()
-            .route("/", post(single_account))
+            .route("/", post(single_account::<E>))
             .with_state(state),
         Accounts::Lookup(_) => Router::new()
-            .route("/{account}", post(per_account))
+            .route("/{account}", post(per_account::<E>))
             .with_state(state),
     }
 }
 
-async fn single_account(State(config): State<Arc<WebhookConfig>>, body: Body) -> Response {
+async fn single_account<E: EventKind>(
+    State(config): State<Arc<WebhookConfig<E>>>,
+    body: Body,
+) -> Response {
     match &config.accounts {
         Accounts::Single { account, verifier } => {
             receive(&config.dispatcher, account, verifier, body).await
@@ -143,8 +132,8 @@ async fn single_account(State(config): State<Arc<WebhookConfig>>, body: Body) ->
     }
 }
 
-async fn per_account(
-    State(config): State<Arc<WebhookConfig>>,
+async fn per_account<E: EventKind>(
+    State(config): State<Arc<WebhookConfig<E>>>,
     Path(account): Path<String>,
     body: Body,
 ) -> Response {
@@ -161,10 +150,10 @@ async fn per_account(
     }
 }
 
-async fn receive(
-    dispatcher: &Dispatcher,
+async fn receive<E: EventKind>(
+    dispatcher: &Dispatcher<E>,
     account: &str,
-    verifier: &Verifier,
+    verifier: &Verifier<E>,
     body: Body,
 ) -> Response {
     let limit = verifier.body_limit();

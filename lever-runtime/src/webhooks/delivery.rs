@@ -3,13 +3,13 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{DedupKey, WebhookEvent};
+use super::DedupKey;
 use crate::Timestamp;
 
 /// One webhook delivery: Lever's envelope around an event's `data`.
 ///
-/// The `event` name is not stored here: it is the variant of
-/// [`WebhookEvent`](crate::webhooks::WebhookEvent) that holds the delivery.
+/// The `event` name is not stored here: it is the variant of lever-client's `WebhookEvent`
+/// that holds the delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery<D> {
@@ -35,28 +35,12 @@ impl<D> Delivery<D> {
     }
 }
 
-impl WebhookEvent {
-    /// The delivery's [`DedupKey`], the key to deduplicate deliveries on (e.g. a durable
-    /// inbox's unique index): what Lever signs, so every copy of a delivery has the same key.
-    ///
-    /// `None` only for an [`WebhookEvent::Unknown`] event without a string `token` and an
-    /// integer `triggeredAt`, which no verified delivery is.
-    pub fn dedup_key(&self) -> Option<DedupKey> {
-        // With no event compiled in (see build.rs) only `Unknown` is left.
-        #[cfg_attr(lever_no_events, allow(unreachable_patterns))]
-        match self {
-            WebhookEvent::Unknown(unknown) => unknown.dedup_key(),
-            known => known
-                .triggered_at()
-                .map(|at| DedupKey::new(known.token(), at.as_millis())),
-        }
-    }
-}
-
 /// The envelope fields of a delivery, read before its `data` is decoded.
 ///
-/// Used by the generated `WebhookEvent::from_parts` to parse a body in one pass; not meant to
-/// be built outside this crate.
+/// Used by the generated `WebhookEvent::from_parts` ([`EventKind::from_parts`]) to parse a body
+/// in one pass; not meant to be built outside this crate.
+///
+/// [`EventKind::from_parts`]: crate::webhooks::EventKind::from_parts
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryParts {

@@ -4,7 +4,7 @@
 use super::checkpoint::StoreError;
 use super::dispatch::DispatchError;
 use super::poller::PolledList;
-use super::Trigger;
+use crate::registry::TriggerKind;
 use crate::Timestamp;
 
 /// What one poll did for one trigger. `dispatched` and `skipped` are the trigger's own; the
@@ -30,14 +30,14 @@ pub struct PollStats {
     pub since: Timestamp,
 }
 
-/// What [`Poller::poll_once`](super::Poller::poll_once) did, per trigger.
+/// What [`Poller::poll_once`](super::Poller::poll_once) did, per trigger (of type `T`).
 #[derive(Debug)]
-pub struct PollReport {
+pub struct PollReport<T: TriggerKind> {
     /// Each trigger's result, in the poller's order.
-    pub results: Vec<(Trigger, Result<PollStats, PollError>)>,
+    pub results: Vec<(T, Result<PollStats, PollError<T>>)>,
 }
 
-impl PollReport {
+impl<T: TriggerKind> PollReport<T> {
     /// Whether every trigger was polled without error.
     pub fn is_ok(&self) -> bool {
         self.results.iter().all(|(_, r)| r.is_ok())
@@ -53,14 +53,14 @@ impl PollReport {
     }
 
     /// The errors, per trigger.
-    pub fn errors(&self) -> impl Iterator<Item = (Trigger, &PollError)> + '_ {
+    pub fn errors(&self) -> impl Iterator<Item = (T, &PollError<T>)> + '_ {
         self.results
             .iter()
             .filter_map(|(t, r)| r.as_ref().err().map(|e| (*t, e)))
     }
 
     /// The report, or the first error.
-    pub fn into_result(self) -> Result<Vec<(Trigger, PollStats)>, PollError> {
+    pub fn into_result(self) -> Result<Vec<(T, PollStats)>, PollError<T>> {
         self.results
             .into_iter()
             .map(|(t, r)| r.map(|s| (t, s)))
@@ -68,14 +68,14 @@ impl PollReport {
     }
 }
 
-/// Why a poll failed.
+/// Why a poll failed, with triggers of type `T`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum PollError {
+pub enum PollError<T: TriggerKind> {
     /// The trigger has no polling rule (it is fired by webhooks only), or is not polled by this
     /// poller.
     #[error("trigger `{}` is not polled", .0.name())]
-    NotPolled(Trigger),
+    NotPolled(T),
     /// Listing failed, including a page that is not a Lever list ([`Error::Decode`](crate::Error::Decode)).
     #[error("listing {path} failed: {source}")]
     Api {
@@ -95,24 +95,24 @@ pub enum PollError {
         .trigger.name(), .reported_with.name())]
     SharedList {
         /// This trigger.
-        trigger: Trigger,
+        trigger: T,
         /// The list's checkpoint name.
         list: String,
         /// The trigger whose result holds the error.
-        reported_with: Trigger,
+        reported_with: T,
     },
     /// A handler failed; the item is dispatched again on the next poll.
     #[error("handling {id} (cursor {cursor}) for `{}` failed: {source}", .trigger.name())]
     Handler {
         /// The trigger.
-        trigger: Trigger,
+        trigger: T,
         /// The item's ID.
         id: String,
         /// The item's cursor value.
         cursor: Timestamp,
         /// The handler failures.
         #[source]
-        source: DispatchError,
+        source: DispatchError<T>,
     },
 }
 
@@ -125,15 +125,15 @@ pub(super) struct Tally {
 }
 
 /// Why the poll of a list stopped.
-pub(super) enum ListFailure {
+pub(super) enum ListFailure<T: TriggerKind> {
     /// Listing or the checkpoint store failed: nothing more could be done for any trigger.
-    List(PollError),
+    List(PollError<T>),
     /// The handlers of these triggers failed for one item.
-    Handlers(Vec<(Trigger, PollError)>),
+    Handlers(Vec<(T, PollError<T>)>),
 }
 
-impl From<PollError> for ListFailure {
-    fn from(e: PollError) -> Self {
+impl<T: TriggerKind> From<PollError<T>> for ListFailure<T> {
+    fn from(e: PollError<T>) -> Self {
         ListFailure::List(e)
     }
 }
@@ -141,13 +141,11 @@ impl From<PollError> for ListFailure {
 impl Tally {
     /// One result per trigger of `list`: its own figures, its own error, or
     /// [`PollError::SharedList`] when another trigger's error stopped the list.
-    // With no trigger compiled in (see build.rs) `Trigger` is uninhabited and this is dead.
-    #[cfg_attr(lever_no_triggers, allow(unused_variables))]
-    pub(super) fn per_trigger(
+    pub(super) fn per_trigger<T: TriggerKind>(
         self,
-        list: &PolledList<'_>,
-        outcome: Result<(), ListFailure>,
-    ) -> Vec<(Trigger, Result<PollStats, PollError>)> {
+        list: &PolledList<'_, T>,
+        outcome: Result<(), ListFailure<T>>,
+    ) -> Vec<(T, Result<PollStats, PollError<T>>)> {
         let mut errors = match outcome {
             Ok(()) => {
                 return list

@@ -6,11 +6,12 @@ use futures::StreamExt as _;
 use serde_json::Value;
 
 use super::{PollError, PollStats, Poller};
+use crate::registry::EventKind;
 use crate::triggers::PollRule;
 use crate::ApiRequest;
 use crate::{Method, Timestamp};
 
-impl Poller {
+impl<E: EventKind> Poller<E> {
     /// Lists every page of the rule's window (the runtime's list walk, with its page cap and
     /// cycle guard); returns the items not seen before.
     pub(super) async fn fetch(
@@ -19,7 +20,7 @@ impl Poller {
         window_start: Timestamp,
         seen: &HashSet<(&str, Timestamp)>,
         stats: &mut PollStats,
-    ) -> Result<Vec<Polled>, PollError> {
+    ) -> Result<Vec<Polled>, PollError<E::Trigger>> {
         let mut request = ApiRequest::new(Method::GET, rule.path, rule.path);
         request.query = rule
             .query

@@ -1,57 +1,8 @@
-//! Receiving Lever webhooks: verify the signature, parse a typed [`WebhookEvent`].
+//! Receiving Lever webhooks: signature checks, replay window, dedup and parsing, generic over
+//! the typed event ([`EventKind`], implemented by lever-client's generated `WebhookEvent`).
 //!
-//! Lever POSTs a JSON body to your HTTPS endpoint:
-//!
-//! ```json
-//! {"triggeredAt": 1431454330072, "event": "candidateStageChange",
-//!  "token": "<random 48 characters>", "signature": "<64 lowercase hex>",
-//!  "data": {"opportunityId": "…", "toStageId": "…", "fromStageId": "…"}}
-//! ```
-//!
-//! The `signature` is the lowercase hex HMAC-SHA256 of `token` followed by `triggeredAt` (as
-//! the base-10 integer in the JSON), keyed with the webhook's **signature token** (shown in
-//! Lever's settings, or returned once when a webhook is created through the API). The raw
-//! body is not signed and there is no signature header.
-//!
-//! * [`verify`], [`parse`] and [`verify_and_parse`] for one signature token and no options
-//!   beyond the body limit ([`DEFAULT_MAX_BODY_BYTES`]): **no replay window and no dedup**, so
-//!   a captured delivery verifies forever. Fine for tests and for a durable inbox that keys on
-//!   [`WebhookEvent::dedup_key`] and checks `triggeredAt` itself; otherwise use a [`Verifier`];
-//! * [`Verifier`] for several tokens, a replay window (on by default), a body limit and
-//!   deduplication, and [`Verifier::begin`] to acknowledge a delivery only once it is handled;
-//! * [`sign`] and [`signed_delivery`] to build signed deliveries in your own tests;
-//! * with the `axum` feature, `webhooks::axum::router` serves a route that verifies, parses
-//!   and dispatches deliveries to a [`Dispatcher`](crate::triggers::Dispatcher).
-//!
-//! Answer Lever with a 2xx only once the delivery is handled: anything else (3xx included)
-//! makes Lever retry, a few times with growing gaps. Expect duplicates and out-of-order
-//! deliveries.
-//!
-//! **Only `token` and `triggeredAt` are signed**, not `event`, `data` nor `id`: whoever holds
-//! one genuine delivery can send its signature with any `event` and `data`. A replay window and
-//! dedup by [`DedupKey`] (what is signed) stop that signature from being used twice, but not
-//! the first time. Treat `data` as a pointer: re-read the object it names through the API
-//! (e.g. `client.opportunities().get(id)`) and act on what Lever answers.
-//!
-//! ```
-//! # #[cfg(not(feature = "full"))] fn main() {} // the example names an event of `full`
-//! # #[cfg(feature = "full")] fn main() {
-//! use lever_client::webhooks::{self, WebhookEvent};
-//!
-//! let body = webhooks::signed_delivery(
-//!     "signature-token",
-//!     "candidateStageChange",
-//!     serde_json::json!({"opportunityId": "opp-1", "toStageId": "offer"}),
-//! );
-//! match webhooks::verify_and_parse("signature-token", &body).unwrap() {
-//!     WebhookEvent::CandidateStageChange(delivery) => {
-//!         assert_eq!(delivery.data.to_stage_id.as_ref().map(|s| s.as_str()), Some("offer"));
-//!     }
-//!     other => panic!("unexpected {}", other.name()),
-//! }
-//! assert!(webhooks::verify("another-token", &body).is_err());
-//! # }
-//! ```
+//! Read it as `lever_client::webhooks`, which names the concrete event type and documents the
+//! delivery format.
 
 mod dedup;
 mod delivery;
@@ -66,9 +17,11 @@ pub mod axum;
 use rand::Rng as _;
 use serde_json::Value;
 
-pub use crate::generated::events::WebhookEvent;
+pub use crate::registry::EventKind;
 pub use dedup::{DedupKey, Pending};
 pub use delivery::{serialize_delivery, Delivery, DeliveryParts, UnknownEvent};
+#[doc(hidden)]
+pub use envelope::paths as __paths;
 pub use error::WebhookError;
 pub use signature::sign;
 pub use verifier::{
@@ -102,11 +55,11 @@ pub fn verify(signature_token: &str, body: &[u8]) -> Result<(), WebhookError> {
     verify_value(signature_token, &value)
 }
 
-/// Parses a delivery body into a typed [`WebhookEvent`] **without** verifying it.
+/// Parses a delivery body into a typed event **without** verifying it.
 ///
-/// Unknown events are kept as [`WebhookEvent::Unknown`] with their raw JSON. A body over
+/// Unknown events are kept whole ([`EventKind::as_unknown`]). A body over
 /// [`DEFAULT_MAX_BODY_BYTES`] is refused ([`WebhookError::BodyTooLarge`]).
-pub fn parse(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+pub fn parse<E: EventKind>(body: &[u8]) -> Result<E, WebhookError> {
     check_size(body, DEFAULT_MAX_BODY_BYTES)?;
     if let Some(event) = Envelope::read(body).and_then(Envelope::into_event) {
         return Ok(event);
@@ -118,7 +71,10 @@ pub fn parse(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
 ///
 /// As with [`verify`]: a body over [`DEFAULT_MAX_BODY_BYTES`] is refused, and there is **no
 /// replay window and no dedup**; use a [`Verifier`] for those.
-pub fn verify_and_parse(signature_token: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+pub fn verify_and_parse<E: EventKind>(
+    signature_token: &str,
+    body: &[u8],
+) -> Result<E, WebhookError> {
     check_size(body, DEFAULT_MAX_BODY_BYTES)?;
     // One pass over the bytes, straight into the typed event; anything out of the ordinary
     // (errors, unknown events) takes the `Value` path below.
@@ -214,7 +170,7 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, WebhookError> {
 }
 
 /// Decodes a parsed body into a typed event, with envelope errors made precise.
-pub(crate) fn event_from_value(value: Value) -> Result<WebhookEvent, WebhookError> {
+pub(crate) fn event_from_value<E: EventKind>(value: Value) -> Result<E, WebhookError> {
     let Value::Object(map) = &value else {
         return Err(WebhookError::UnknownShape {
             message: format!("expected a JSON object, got {}", signature::kind(&value)),
@@ -230,7 +186,7 @@ pub(crate) fn event_from_value(value: Value) -> Result<WebhookEvent, WebhookErro
             })
         }
     }
-    WebhookEvent::from_value(value).map_err(|e| WebhookError::UnknownShape {
+    E::from_value(value).map_err(|e| WebhookError::UnknownShape {
         message: describe_without_values(&e),
     })
 }

@@ -16,7 +16,8 @@ pub use super::poll_outcome::{PollError, PollReport, PollStats};
 
 mod fetch;
 use super::source::{PollEmit, PollRule};
-use super::{Trigger, TriggerEvent};
+use super::TriggerEvent;
+use crate::registry::{EventKind, TriggerKind};
 use crate::{Client, Timestamp};
 use fetch::Polled;
 
@@ -76,7 +77,6 @@ pub const DEFAULT_POLL_MAX_PAGES: usize = 10_000;
 /// when choosing the interval: each polled list costs at least one request per poll.
 ///
 /// ```no_run
-/// # #[cfg(feature = "full")]
 /// # async fn demo(client: lever_client::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use lever_client::triggers::{Dispatcher, FileStore, HandlerError, Poller, Trigger};
@@ -102,12 +102,12 @@ pub const DEFAULT_POLL_MAX_PAGES: usize = 10_000;
 /// task.await?;
 /// # Ok(()) }
 /// ```
-pub struct Poller {
+pub struct Poller<E: EventKind> {
     client: Client,
     account: String,
     store: Arc<dyn CheckpointStore>,
-    dispatcher: Dispatcher,
-    rules: Vec<(Trigger, PollRule)>,
+    dispatcher: Dispatcher<E>,
+    rules: Vec<(E::Trigger, PollRule)>,
     overlap: Duration,
     start_at: Option<Timestamp>,
     page_size: u32,
@@ -115,7 +115,7 @@ pub struct Poller {
     max_backoff: Duration,
 }
 
-impl fmt::Debug for Poller {
+impl<E: EventKind> fmt::Debug for Poller<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Poller")
             .field("client", &self.client)
@@ -132,18 +132,18 @@ impl fmt::Debug for Poller {
     }
 }
 
-impl Poller {
+impl<E: EventKind> Poller<E> {
     /// A poller for the connected account `account` (your ID for it, used as the checkpoint
-    /// key and in [`TriggerEvent::account`]) that calls Lever through `client`. Add triggers
-    /// with [`Poller::trigger`].
+    /// key and in [`TriggerEvent::account`]) that calls Lever through `client` (a
+    /// `lever_client::Client` or the runtime's). Add triggers with [`Poller::trigger`].
     pub fn new(
-        client: Client,
+        client: impl Into<Client>,
         account: impl Into<String>,
         store: impl CheckpointStore + 'static,
-        dispatcher: Dispatcher,
+        dispatcher: Dispatcher<E>,
     ) -> Self {
         Poller {
-            client,
+            client: client.into(),
             account: account.into(),
             store: Arc::new(store),
             dispatcher,
@@ -157,7 +157,7 @@ impl Poller {
     }
 
     /// Polls `trigger` with its registry rule; fails if the trigger has no polling rule.
-    pub fn trigger(self, trigger: Trigger) -> Result<Self, PollError> {
+    pub fn trigger(self, trigger: E::Trigger) -> Result<Self, PollError<E::Trigger>> {
         match trigger.source().poll {
             Some(rule) => Ok(self.trigger_with_rule(trigger, rule)),
             None => Err(PollError::NotPolled(trigger)),
@@ -165,7 +165,7 @@ impl Poller {
     }
 
     /// Polls `trigger` with a custom rule (e.g. for an endpoint added by an overlay).
-    pub fn trigger_with_rule(mut self, trigger: Trigger, rule: PollRule) -> Self {
+    pub fn trigger_with_rule(mut self, trigger: E::Trigger, rule: PollRule) -> Self {
         self.rules.retain(|(t, _)| *t != trigger);
         self.rules.push((trigger, rule));
         self
@@ -211,13 +211,13 @@ impl Poller {
     }
 
     /// The polled triggers, in the order they were added.
-    pub fn triggers(&self) -> Vec<Trigger> {
+    pub fn triggers(&self) -> Vec<E::Trigger> {
         self.rules.iter().map(|(t, _)| *t).collect()
     }
 
     /// The name of the checkpoint that holds `trigger`'s progress (shared by every trigger on
     /// the same list), or `None` if this poller does not poll it.
-    pub fn checkpoint_name(&self, trigger: Trigger) -> Option<String> {
+    pub fn checkpoint_name(&self, trigger: E::Trigger) -> Option<String> {
         self.rules
             .iter()
             .find(|(t, _)| *t == trigger)
@@ -226,7 +226,7 @@ impl Poller {
 
     /// Polls every list once, in the order their first triggers were added, and reports per
     /// trigger, in the order the triggers were added. A failing list does not stop the others.
-    pub async fn poll_once(&self) -> PollReport {
+    pub async fn poll_once(&self) -> PollReport<E::Trigger> {
         let mut results = Vec::with_capacity(self.rules.len());
         for list in self.lists() {
             // One span per list polled, so its requests, pages and dispatches are grouped by
@@ -244,7 +244,10 @@ impl Poller {
 
     /// Polls `trigger`'s list once. The other triggers on that list fire too (an item is
     /// classified once for all of them); their results are not returned.
-    pub async fn poll_trigger(&self, trigger: Trigger) -> Result<PollStats, PollError> {
+    pub async fn poll_trigger(
+        &self,
+        trigger: E::Trigger,
+    ) -> Result<PollStats, PollError<E::Trigger>> {
         let list = self
             .lists()
             .into_iter()
@@ -260,8 +263,8 @@ impl Poller {
     }
 
     /// The polled lists, each with its triggers, in the order they were added.
-    fn lists(&self) -> Vec<PolledList<'_>> {
-        let mut lists: Vec<PolledList<'_>> = Vec::new();
+    fn lists(&self) -> Vec<PolledList<'_, E::Trigger>> {
+        let mut lists: Vec<PolledList<'_, E::Trigger>> = Vec::new();
         for (trigger, rule) in &self.rules {
             let checkpoint = rule.checkpoint_name();
             match lists.iter_mut().find(|list| list.checkpoint == checkpoint) {
@@ -322,7 +325,7 @@ impl Poller {
 
     /// One `tracing` event per trigger of a poll: written outside [`Poller::run`]'s state
     /// machine, which then stays small for the compiler.
-    fn log_report(&self, report: &PollReport) {
+    fn log_report(&self, report: &PollReport<E::Trigger>) {
         for (trigger, result) in &report.results {
             match result {
                 Ok(stats) => tracing::debug!(
@@ -343,10 +346,11 @@ impl Poller {
     }
 
     /// Polls one list and splits the outcome per trigger.
+    #[allow(clippy::type_complexity)]
     async fn poll_list(
         &self,
-        list: &PolledList<'_>,
-    ) -> Vec<(Trigger, Result<PollStats, PollError>)> {
+        list: &PolledList<'_, E::Trigger>,
+    ) -> Vec<(E::Trigger, Result<PollStats, PollError<E::Trigger>>)> {
         let mut tally = Tally {
             stats: PollStats {
                 pages: 0,
@@ -367,7 +371,10 @@ impl Poller {
     /// The checkpoint of `list`: the saved one; else one carried over from the per-trigger
     /// checkpoints older versions kept; else a new one at the start time. Saved before it is
     /// used, so the start time holds even if the first poll fails.
-    async fn load_checkpoint(&self, list: &PolledList<'_>) -> Result<Checkpoint, StoreError> {
+    async fn load_checkpoint(
+        &self,
+        list: &PolledList<'_, E::Trigger>,
+    ) -> Result<Checkpoint, StoreError> {
         let account = self.account.as_str();
         if let Some(cp) = self.store.load(account, &list.checkpoint).await? {
             return Ok(cp);
@@ -385,7 +392,11 @@ impl Poller {
         Ok(cp)
     }
 
-    async fn walk_list(&self, list: &PolledList<'_>, tally: &mut Tally) -> Result<(), ListFailure> {
+    async fn walk_list(
+        &self,
+        list: &PolledList<'_, E::Trigger>,
+        tally: &mut Tally,
+    ) -> Result<(), ListFailure<E::Trigger>> {
         let name = list.checkpoint.as_str();
         let account = self.account.as_str();
         let rule = list.rule;
@@ -464,14 +475,12 @@ impl Poller {
 
     /// Dispatches `item` to each trigger of `list` it fires, concurrently; returns one
     /// [`PollError::Handler`] per trigger whose handlers failed.
-    // With no trigger compiled in (see build.rs) `Trigger` is uninhabited and this is dead.
-    #[cfg_attr(lever_no_triggers, allow(unused_variables))]
     async fn dispatch_item(
         &self,
-        list: &PolledList<'_>,
+        list: &PolledList<'_, E::Trigger>,
         fires: &[bool],
         item: &Polled,
-    ) -> Vec<(Trigger, PollError)> {
+    ) -> Vec<(E::Trigger, PollError<E::Trigger>)> {
         let dispatches = list
             .triggers
             .iter()
@@ -505,16 +514,16 @@ impl Poller {
 }
 
 /// The triggers that poll one list: fetched once per poll, each item classified once for all.
-pub(super) struct PolledList<'a> {
+pub(super) struct PolledList<'a, T> {
     /// The list's checkpoint name ([`PollRule::checkpoint_name`]).
     pub(super) checkpoint: String,
     /// The first rule added for the list (all its rules fetch and classify alike).
     pub(super) rule: &'a PollRule,
     /// The triggers, in the order they were added, with the items each fires for.
-    pub(super) triggers: Vec<(Trigger, PollEmit)>,
+    pub(super) triggers: Vec<(T, PollEmit)>,
 }
 
-impl PolledList<'_> {
+impl<T> PolledList<'_, T> {
     /// Per trigger of the list, whether an item of `kind` fires it.
     fn fires(&self, kind: PollEmit) -> Vec<bool> {
         self.triggers

@@ -1,4 +1,4 @@
-//! [`Dispatcher`]: async handlers registered per [`Trigger`].
+//! [`Dispatcher`]: async handlers registered per trigger.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,23 +9,24 @@ use std::sync::Arc;
 use futures::future::{join_all, BoxFuture};
 use futures::FutureExt as _;
 
-use super::{Trigger, TriggerEvent};
-use crate::webhooks::WebhookEvent;
+use super::TriggerEvent;
+use crate::registry::{EventKind, TriggerKind};
 
 /// The error a handler returns: any error type boxes into it (`?` works on most errors).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-type Handler =
-    Arc<dyn Fn(TriggerEvent) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
+type Handler<E> =
+    Arc<dyn Fn(TriggerEvent<E>) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
 
-/// Routes [`TriggerEvent`]s to the async handlers registered for their [`Trigger`].
+/// Routes [`TriggerEvent`]s to the async handlers registered for their trigger.
+///
+/// `E` is the typed webhook event, whose triggers the handlers are registered for
+/// (lever-client's `Dispatcher` is this type with its `WebhookEvent`).
 ///
 /// Cloning is cheap (handlers are shared). Registering on a clone does not change the
 /// original: register everything first, then hand clones to the webhook route and pollers.
 ///
 /// ```
-/// # #[cfg(not(feature = "full"))] fn main() {} // the example names triggers of `full`
-/// # #[cfg(feature = "full")] fn main() {
 /// use lever_client::triggers::{Dispatcher, HandlerError, Trigger};
 ///
 /// let mut dispatcher = Dispatcher::new();
@@ -34,14 +35,29 @@ type Handler =
 ///     Ok::<(), HandlerError>(())
 /// });
 /// assert_eq!(dispatcher.handler_count(Trigger::CandidateCreated), 1);
-/// # }
 /// ```
-#[derive(Clone, Default)]
-pub struct Dispatcher {
-    handlers: Arc<HashMap<Trigger, Vec<Handler>>>,
+pub struct Dispatcher<E: EventKind> {
+    handlers: Arc<HashMap<E::Trigger, Vec<Handler<E>>>>,
 }
 
-impl fmt::Debug for Dispatcher {
+// Derived, these would require `E: Clone + Default`.
+impl<E: EventKind> Clone for Dispatcher<E> {
+    fn clone(&self) -> Self {
+        Dispatcher {
+            handlers: Arc::clone(&self.handlers),
+        }
+    }
+}
+
+impl<E: EventKind> Default for Dispatcher<E> {
+    fn default() -> Self {
+        Dispatcher {
+            handlers: Arc::default(),
+        }
+    }
+}
+
+impl<E: EventKind> fmt::Debug for Dispatcher<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut counts: Vec<(&str, usize)> = self
             .handlers
@@ -55,7 +71,7 @@ impl fmt::Debug for Dispatcher {
     }
 }
 
-impl Dispatcher {
+impl<E: EventKind> Dispatcher<E> {
     /// A dispatcher without handlers.
     pub fn new() -> Self {
         Dispatcher::default()
@@ -68,13 +84,13 @@ impl Dispatcher {
     /// [`TriggerEvent::dedup_key`]). A handler that returns an error or panics counts as
     /// failed: the webhook route answers 500 so Lever retries, and a poller does not advance
     /// its checkpoint past the item.
-    pub fn on<F, Fut, E>(&mut self, trigger: Trigger, handler: F) -> &mut Self
+    pub fn on<F, Fut, Err>(&mut self, trigger: E::Trigger, handler: F) -> &mut Self
     where
-        F: Fn(TriggerEvent) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), E>> + Send + 'static,
-        E: Into<HandlerError> + 'static,
+        F: Fn(TriggerEvent<E>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Err>> + Send + 'static,
+        Err: Into<HandlerError> + 'static,
     {
-        let handler: Handler = Arc::new(move |event| {
+        let handler: Handler<E> = Arc::new(move |event| {
             let fut = handler(event);
             Box::pin(async move { fut.await.map_err(Into::into) })
         });
@@ -86,13 +102,13 @@ impl Dispatcher {
     }
 
     /// How many handlers are registered for `trigger`.
-    pub fn handler_count(&self, trigger: Trigger) -> usize {
+    pub fn handler_count(&self, trigger: E::Trigger) -> usize {
         self.handlers.get(&trigger).map_or(0, Vec::len)
     }
 
     /// The triggers that have at least one handler.
-    pub fn triggers(&self) -> Vec<Trigger> {
-        let mut triggers: Vec<Trigger> = self.handlers.keys().copied().collect();
+    pub fn triggers(&self) -> Vec<E::Trigger> {
+        let mut triggers: Vec<E::Trigger> = self.handlers.keys().copied().collect();
         triggers.sort_unstable();
         triggers
     }
@@ -101,7 +117,10 @@ impl Dispatcher {
     ///
     /// `Ok` when all succeeded (or none is registered); otherwise
     /// [`DispatchError::HandlersFailed`] with each failure.
-    pub async fn dispatch(&self, event: TriggerEvent) -> Result<DispatchOutcome, DispatchError> {
+    pub async fn dispatch(
+        &self,
+        event: TriggerEvent<E>,
+    ) -> Result<DispatchOutcome<E::Trigger>, DispatchError<E::Trigger>> {
         let trigger = event.trigger;
         let (fut, handlers_run) = self.start(event);
         let outcome = DispatchOutcome {
@@ -111,7 +130,7 @@ impl Dispatcher {
         finish(outcome, fut.await)
     }
 
-    /// Maps a webhook delivery to its triggers ([`WebhookEvent::triggers`]) and runs every
+    /// Maps a webhook delivery to its triggers ([`EventKind::triggers`]) and runs every
     /// handler registered for any of them, concurrently.
     ///
     /// `Ok` when all handlers succeeded (an event that fires no trigger, or whose triggers
@@ -120,8 +139,8 @@ impl Dispatcher {
     pub async fn dispatch_webhook(
         &self,
         account: &str,
-        event: WebhookEvent,
-    ) -> Result<DispatchOutcome, DispatchError> {
+        event: E,
+    ) -> Result<DispatchOutcome<E::Trigger>, DispatchError<E::Trigger>> {
         let triggers = event.triggers();
         let mut outcome = DispatchOutcome {
             triggers: triggers.to_vec(),
@@ -142,8 +161,12 @@ impl Dispatcher {
 
     /// Starts every handler for the event; returns a future of the failures and the number
     /// of handlers.
-    fn start(&self, event: TriggerEvent) -> (BoxFuture<'static, Vec<HandlerFailure>>, usize) {
-        let handlers: Vec<Handler> = self
+    #[allow(clippy::type_complexity)]
+    fn start(
+        &self,
+        event: TriggerEvent<E>,
+    ) -> (BoxFuture<'static, Vec<HandlerFailure<E::Trigger>>>, usize) {
+        let handlers: Vec<Handler<E>> = self
             .handlers
             .get(&event.trigger)
             .cloned()
@@ -201,10 +224,10 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
-fn finish(
-    outcome: DispatchOutcome,
-    failures: Vec<HandlerFailure>,
-) -> Result<DispatchOutcome, DispatchError> {
+fn finish<T: TriggerKind>(
+    outcome: DispatchOutcome<T>,
+    failures: Vec<HandlerFailure<T>>,
+) -> Result<DispatchOutcome<T>, DispatchError<T>> {
     if failures.is_empty() {
         Ok(outcome)
     } else {
@@ -215,20 +238,20 @@ fn finish(
     }
 }
 
-/// What a successful dispatch did.
+/// What a successful dispatch did, with triggers of type `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DispatchOutcome {
+pub struct DispatchOutcome<T> {
     /// The triggers the event fired (empty for a webhook event that fires none).
-    pub triggers: Vec<Trigger>,
+    pub triggers: Vec<T>,
     /// How many handlers ran (all succeeded).
     pub handlers_run: usize,
 }
 
-/// One handler that failed.
+/// One handler that failed, with triggers of type `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandlerFailure {
+pub struct HandlerFailure<T> {
     /// The trigger being handled.
-    pub trigger: Trigger,
+    pub trigger: T,
     /// The event's dedup key.
     pub dedup_key: String,
     /// The handler's position among those registered for the trigger.
@@ -237,10 +260,10 @@ pub struct HandlerFailure {
     pub message: String,
 }
 
-/// A dispatch in which at least one handler failed.
+/// A dispatch in which at least one handler failed, with triggers of type `T`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum DispatchError {
+pub enum DispatchError<T: TriggerKind> {
     /// One or more handlers returned an error or panicked; the others ran to completion.
     #[error("{} trigger handler(s) failed (first: {} for {}: {})", .failures.len(),
         .failures.first().map_or("", |f| f.trigger.name()),
@@ -250,6 +273,6 @@ pub enum DispatchError {
         /// How many handlers succeeded.
         succeeded: usize,
         /// The failures (never empty).
-        failures: Vec<HandlerFailure>,
+        failures: Vec<HandlerFailure<T>>,
     },
 }

@@ -4,23 +4,24 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Trigger;
-use crate::webhooks::WebhookEvent;
+use crate::registry::{EventKind, TriggerKind};
 use crate::Timestamp;
 
-/// One occurrence of a [`Trigger`] for one connected account.
+/// One occurrence of a trigger for one connected account.
 ///
 /// Serialisable (the trigger by its snake_case name), so it can be queued and handled
-/// elsewhere.
+/// elsewhere. `E` is the typed webhook event (lever-client's `TriggerEvent` is this type with
+/// its `WebhookEvent`, whose triggers are its `Trigger`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TriggerEvent {
+#[serde(bound = "E: EventKind")]
+pub struct TriggerEvent<E: EventKind> {
     /// The trigger that fired.
     #[serde(with = "trigger_name")]
-    pub trigger: Trigger,
+    pub trigger: E::Trigger,
     /// The connected account (your ID for the Lever account the event belongs to).
     pub account: String,
     /// What fired it.
-    pub payload: TriggerPayload,
+    pub payload: TriggerPayload<E>,
     /// A key that is the same for repeated deliveries of the same occurrence (a webhook
     /// retry, a polled item seen twice): use it to make handlers idempotent.
     pub dedup_key: String,
@@ -28,10 +29,15 @@ pub struct TriggerEvent {
 
 /// What fired a trigger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "source", content = "value", rename_all = "snake_case")]
-pub enum TriggerPayload {
+#[serde(
+    tag = "source",
+    content = "value",
+    rename_all = "snake_case",
+    bound = "E: EventKind"
+)]
+pub enum TriggerPayload<E> {
     /// A native webhook delivery.
-    Webhook(WebhookEvent),
+    Webhook(E),
     /// An item returned by polling a list action.
     Polled {
         /// The item as Lever returned it (decode it with [`TriggerEvent::item_as`]).
@@ -43,12 +49,12 @@ pub enum TriggerPayload {
     },
 }
 
-impl TriggerEvent {
+impl<E: EventKind> TriggerEvent<E> {
     /// An event fired by a webhook delivery; the dedup key is the trigger name and the
     /// delivery's [`DedupKey`](crate::webhooks::DedupKey) (what Lever signs, so copies with
     /// digits moved between `token` and `triggeredAt` share it), or its `token` for an
     /// unknown event that has no key.
-    pub fn from_webhook(trigger: Trigger, account: impl Into<String>, event: WebhookEvent) -> Self {
+    pub fn from_webhook(trigger: E::Trigger, account: impl Into<String>, event: E) -> Self {
         let delivery = event
             .dedup_key()
             .map_or_else(|| event.token().to_owned(), |key| key.to_string());
@@ -64,7 +70,7 @@ impl TriggerEvent {
     /// An event fired by a polled item; the dedup key is the trigger name, the item's ID and
     /// its cursor value.
     pub fn polled(
-        trigger: Trigger,
+        trigger: E::Trigger,
         account: impl Into<String>,
         item: Value,
         id: impl Into<String>,
@@ -89,7 +95,7 @@ impl TriggerEvent {
     }
 
     /// The webhook delivery, when a webhook fired the trigger.
-    pub fn webhook(&self) -> Option<&WebhookEvent> {
+    pub fn webhook(&self) -> Option<&E> {
         match &self.payload {
             TriggerPayload::Webhook(event) => Some(event),
             TriggerPayload::Polled { .. } => None,
@@ -97,7 +103,7 @@ impl TriggerEvent {
     }
 }
 
-impl TriggerPayload {
+impl<E: EventKind> TriggerPayload<E> {
     /// Decodes the polled item as `T`; fails for a webhook payload.
     pub fn item_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         match self {
@@ -112,21 +118,26 @@ impl TriggerPayload {
     }
 }
 
-/// Serde for [`Trigger`] as its snake_case name.
+/// Serde for a trigger as its snake_case name (`#[serde(with = "trigger_name")]`).
 pub mod trigger_name {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::triggers::Trigger;
+    use super::TriggerKind;
 
     /// Writes the trigger's snake_case name.
-    pub fn serialize<S: Serializer>(trigger: &Trigger, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: TriggerKind, S: Serializer>(
+        trigger: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(trigger.name())
     }
 
     /// Reads a trigger from its snake_case name.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Trigger, D::Error> {
+    pub fn deserialize<'de, T: TriggerKind, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
         let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Trigger::from_name(&name)
+        T::from_name(&name)
             .ok_or_else(|| serde::de::Error::custom(format_args!("unknown trigger `{name}`")))
     }
 }
