@@ -68,8 +68,8 @@ impl Copies {
 
 /// `cargo build` of lever-client with every resource (`full`, its default features).
 pub const BUILD_CLIENT_FULL: &[&str] = &["build", "-p", "lever-client"];
-/// `cargo build` of lever-client with no resource: its build script, webhooks and triggers
-/// (lever-runtime is a dependency, built before).
+/// `cargo build` of lever-client with no resource: its build script and its own few items
+/// (lever-runtime, with the webhook and trigger code, is a dependency, built before).
 pub const BUILD_CLIENT_NO_RESOURCE: &[&str] =
     &["build", "-p", "lever-client", "--no-default-features"];
 /// `cargo clean` of lever-client only, so the next build compiles the crate and its build
