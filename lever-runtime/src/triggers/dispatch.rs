@@ -36,19 +36,12 @@ type Handler<E> =
 /// });
 /// assert_eq!(dispatcher.handler_count(Trigger::CandidateCreated), 1);
 /// ```
+#[derive(Clone)]
 pub struct Dispatcher<E: EventKind> {
     handlers: Arc<HashMap<E::Trigger, Vec<Handler<E>>>>,
 }
 
-// Derived, these would require `E: Clone + Default`.
-impl<E: EventKind> Clone for Dispatcher<E> {
-    fn clone(&self) -> Self {
-        Dispatcher {
-            handlers: Arc::clone(&self.handlers),
-        }
-    }
-}
-
+// Derived, `Default` would require `E: Default`, which no event type is.
 impl<E: EventKind> Default for Dispatcher<E> {
     fn default() -> Self {
         Dispatcher {

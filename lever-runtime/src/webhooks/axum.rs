@@ -27,34 +27,19 @@ pub type VerifierLookup<E> = Arc<dyn Fn(&str) -> Option<Verifier<E>> + Send + Sy
 
 /// What the webhook route needs: the dispatcher and the verifier(s), for events of type `E`
 /// (lever-client's `WebhookConfig` is this type with its `WebhookEvent`).
+#[derive(Clone)]
 pub struct WebhookConfig<E: EventKind> {
     dispatcher: Dispatcher<E>,
     accounts: Accounts<E>,
 }
 
+#[derive(Clone)]
 enum Accounts<E> {
     Single {
         account: String,
         verifier: Verifier<E>,
     },
     Lookup(VerifierLookup<E>),
-}
-
-// Derived, `Clone` would require `E: Clone` of the configuration's parts.
-impl<E: EventKind> Clone for WebhookConfig<E> {
-    fn clone(&self) -> Self {
-        let accounts = match &self.accounts {
-            Accounts::Single { account, verifier } => Accounts::Single {
-                account: account.clone(),
-                verifier: verifier.clone(),
-            },
-            Accounts::Lookup(lookup) => Accounts::Lookup(Arc::clone(lookup)),
-        };
-        WebhookConfig {
-            dispatcher: self.dispatcher.clone(),
-            accounts,
-        }
-    }
 }
 
 impl<E: EventKind> fmt::Debug for WebhookConfig<E> {

@@ -65,6 +65,7 @@ pub const DEFAULT_FUTURE_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// ```
 ///
 /// `E` is the typed event: lever-client's `Verifier` is this type with its `WebhookEvent`.
+#[derive(Clone)]
 pub struct Verifier<E> {
     /// The signature tokens, keyed for HMAC once.
     keys: Vec<SigningKey>,
@@ -75,20 +76,6 @@ pub struct Verifier<E> {
     /// `fn() -> E`: the verifier makes events, it holds none (so it is `Send + Sync` whatever
     /// `E` is).
     event: PhantomData<fn() -> E>,
-}
-
-// Derived, `Clone` would require `E: Clone`.
-impl<E> Clone for Verifier<E> {
-    fn clone(&self) -> Self {
-        Verifier {
-            keys: self.keys.clone(),
-            replay_window: self.replay_window,
-            future_tolerance: self.future_tolerance,
-            max_body_bytes: self.max_body_bytes,
-            dedup: self.dedup.clone(),
-            event: PhantomData,
-        }
-    }
 }
 
 impl<E> fmt::Debug for Verifier<E> {
