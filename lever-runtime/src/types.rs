@@ -302,13 +302,18 @@ impl FilePart {
     }
 }
 
+/// Shows the file name's extension only: a résumé is usually named after its candidate
+/// (`Jane_Doe_CV.pdf`), and `Debug` output ends up in logs.
 impl fmt::Debug for FilePart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extension = std::path::Path::new(&self.file_name)
+            .extension()
+            .and_then(|e| e.to_str());
         f.debug_struct("FilePart")
-            .field("file_name", &self.file_name)
+            .field("file_extension", &extension)
             .field("content_type", &self.content_type)
             .field("len", &self.bytes.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -491,12 +496,14 @@ mod tests {
     }
 
     #[test]
-    fn file_part_debug_hides_content() {
-        let f = FilePart::new("cv.pdf", b"%PDF-secret-content".to_vec())
+    fn file_part_debug_hides_content_and_name() {
+        let f = FilePart::new("Jane_Doe_CV.pdf", b"%PDF-secret-content".to_vec())
             .content_type("application/pdf");
-        let d = format!("{f:?}");
-        assert!(d.contains("cv.pdf") && d.contains("len: 19"), "{d}");
-        assert!(!d.contains("secret"), "{d}");
+        let d = format!("{f:?} {f:#?}");
+        assert!(d.contains("\"pdf\"") && d.contains("len: 19"), "{d}");
+        assert!(!d.contains("secret") && !d.contains("Jane"), "{d}");
+        let bare = format!("{:?}", FilePart::new("Jane Doe", Vec::new()));
+        assert!(!bare.contains("Jane") && bare.contains("None"), "{bare}");
     }
 }
 
