@@ -102,8 +102,9 @@ impl WebhookEvent {
 pub mod axum {
     //! An [axum](https://docs.rs/axum/0.8) route that receives Lever webhooks (feature `axum`).
     //!
-    //! The route reads the body (up to the [`Verifier`](super::Verifier)'s limit), verifies and parses it, and
-    //! dispatches it to a [`Dispatcher`](crate::triggers::Dispatcher). It answers:
+    //! The route reads the body (up to the [`Verifier`](super::Verifier)'s limit), verifies
+    //! and parses it, and dispatches it to a [`Dispatcher`](crate::triggers::Dispatcher). It
+    //! answers:
     //!
     //! | situation | status |
     //! |---|---|
@@ -116,9 +117,10 @@ pub mod axum {
     //! | unknown account (per-account route) | 404 |
     //! | a handler failed or panicked | 500, so Lever retries (dedup forgets the delivery, so the retry is handled) |
     //!
-    //! A delivery is recorded as handled only once every handler succeeded ([`Verifier::begin`](lever_runtime::webhooks::Verifier::begin)),
-    //! and forgotten if they fail or the request is dropped (the client hung up), so a 2xx always
-    //! means that one attempt ran every handler to success.
+    //! A delivery is recorded as handled only once every handler succeeded
+    //! ([`Verifier::begin`](lever_runtime::webhooks::Verifier::begin)), and forgotten if they
+    //! fail or the request is dropped (the client hung up), so a 2xx always means that one
+    //! attempt ran every handler to success.
     //!
     //! ```no_run
     //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
