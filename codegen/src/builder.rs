@@ -21,6 +21,12 @@ pub(crate) fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
     let (fields, setters) = fields_and_setters(cx, action);
     let request = build_request(cx, action);
     let perform_as_setter = perform_as_setter(cx, action);
+    // `Debug` shows IDs and the shape of the body, not query values or body text (an
+    // `email` filter, a note): see `redact.rs` in lever-runtime.
+    let debug_fields: Vec<_> = builder_field_names(action)
+        .iter()
+        .map(|name| ident(name))
+        .collect();
     if action.perform_as == PerformAs::Required {
         // A bound on each method (not on an `impl` for `PerformAsSet` only) makes rustc
         // report `PerformAsGiven`'s message: call `.perform_as(user_id)` first.
@@ -31,11 +37,13 @@ pub(crate) fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
         );
         quote! {
             #doc
-            #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+            #[derive(::std::clone::Clone)]
             #[must_use = "a request does nothing until `.send()` is awaited"]
             pub struct #name<S = ::lever_client::__private::PerformAsSet> {
                 #(#fields,)*
             }
+
+            ::lever_client::__private::redacted_debug!(#name<S> { #(#debug_fields),* });
 
             impl<S> #name<S> {
                 #(#setters)*
@@ -51,11 +59,13 @@ pub(crate) fn builder(cx: &Context<'_>, action: &Action) -> TokenStream {
         let send = send_methods(cx, action, &quote!());
         quote! {
             #doc
-            #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+            #[derive(::std::clone::Clone)]
             #[must_use = "a request does nothing until `.send()` is awaited"]
             pub struct #name {
                 #(#fields,)*
             }
+
+            ::lever_client::__private::redacted_debug!(#name { #(#debug_fields),* });
 
             impl #name {
                 #(#setters)*

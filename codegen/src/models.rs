@@ -88,7 +88,8 @@ fn object_struct(
         });
     quote! {
         #doc
-        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default_derive)]
+        // `Debug` comes from `object_serde!`: it redacts candidates' personal data.
+        #[derive(::std::clone::Clone, ::std::cmp::PartialEq, #default_derive)]
         pub struct #name {
             #(#fields)*
             #extra
@@ -281,6 +282,8 @@ fn open_enum(def: &TypeDef, values: &EnumType, doc: TokenStream) -> TokenStream 
                 ::lever_client::__private::deserialize_open_enum(deserializer).map(#name::from)
             }
         }
+
+        ::lever_client::__private::debug_shown!(#name);
     }
 }
 
@@ -339,6 +342,8 @@ fn id_newtype(def: &TypeDef, doc: TokenStream) -> TokenStream {
                 f.write_str(&self.0)
             }
         }
+
+        ::lever_client::__private::debug_shown!(#name);
     }
 }
 

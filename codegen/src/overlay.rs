@@ -199,7 +199,7 @@ fn require_compiled_in<'a>(
 /// The version of the contract between generated code and `lever_client::__private`. Raise
 /// it (and add the matching macro to `lever-runtime/src/__private.rs`, re-exported by
 /// `lever-client`) when generated code starts to need something an older runtime lacks.
-pub const RUNTIME_CONTRACT: u32 = 1;
+pub const RUNTIME_CONTRACT: u32 = 2;
 
 /// The runtime's macro for [`RUNTIME_CONTRACT`], which overlay code is wrapped in: a runtime
 /// without it reports that one missing macro instead of an error per generated item.

@@ -97,3 +97,6 @@ impl fmt::Debug for Client {
         fmt::Debug::fmt(&self.0, f)
     }
 }
+
+// A request builder's `Debug` shows its client as the client's own `Debug` does: no secrets.
+lever_runtime::__lever_debug_shown!(Client);

@@ -55,7 +55,10 @@ pub use lever_runtime::{
 };
 
 #[doc(hidden)]
-pub use lever_runtime::{__lever_client_runtime_contract_1, __lever_object_serde, __private};
+pub use lever_runtime::{
+    __lever_client_runtime_contract_1, __lever_client_runtime_contract_2, __lever_object_serde,
+    __private,
+};
 
 mod client;
 #[cfg(feature = "record")]

@@ -288,3 +288,62 @@ fn webhook_errors_never_show_values_from_the_delivery() {
     }
     assert_eq!(refused, bodies.len());
 }
+
+/// A parsed webhook event and a trigger event show their IDs, names and keys in `Debug`,
+/// never the values of the delivery: neither a known event's data (keys the spec does not
+/// know included) nor an unknown event's body, nor a polled item.
+#[test]
+fn webhook_and_trigger_events_debug_without_personal_data() {
+    use lever_client::triggers::{Trigger, TriggerEvent};
+    use lever_client::webhooks::{self, WebhookEvent};
+    use lever_client::Timestamp;
+
+    let known = json!({
+        "event": "candidateStageChange", "id": "evt1", "token": "tok", "triggeredAt": 1,
+        "data": {
+            "opportunityId": "opp-1", "contactId": "contact-1",
+            "fromStageId": "lead-new", "toStageId": "applicant-new",
+            "candidateName": "CANDIDATE-PII-name Jane Roe",
+            "notes": {"text": "CANDIDATE-PII-note"}
+        }
+    });
+    let unknown = json!({
+        "event": "candidateDreamed", "token": "tok2", "triggeredAt": 2,
+        "data": {"name": "CANDIDATE-PII-unknown", "emails": ["CANDIDATE-PII-mail"]}
+    });
+    let mut shown = String::new();
+    for body in [&known, &unknown] {
+        let event = webhooks::parse(body.to_string().as_bytes()).expect("parses");
+        shown.push_str(&format!("{event:?}\n{event:#?}\n"));
+        let trigger = event
+            .triggers()
+            .first()
+            .copied()
+            .unwrap_or(Trigger::CandidateStageChange);
+        let fired = TriggerEvent::from_webhook(trigger, "acct", event);
+        shown.push_str(&format!("{fired:?}\n"));
+    }
+    let polled = TriggerEvent::polled(
+        Trigger::PostingCreated,
+        "acct",
+        json!({"id": "p1", "text": "CANDIDATE-PII-posting", "owner": {"name": "CANDIDATE-PII-owner"}}),
+        "p1",
+        Timestamp(7),
+    );
+    shown.push_str(&format!("{polled:?}\n{polled:#?}\n"));
+
+    assert!(!shown.contains(PII), "personal data leaks:\n{shown}");
+    // What helps debugging stays: IDs, event names, the keys of what was not understood.
+    for visible in [
+        "OpportunityId(\"opp-1\")",
+        "\"candidateName\": <redacted>",
+        "event: \"candidateDreamed\"",
+        "\"data\": <redacted>",
+        "id: \"p1\"",
+        "\"text\": <redacted>",
+    ] {
+        assert!(shown.contains(visible), "{visible} is not shown:\n{shown}");
+    }
+    let parsed = webhooks::parse(known.to_string().as_bytes()).expect("parses");
+    assert!(matches!(parsed, WebhookEvent::CandidateStageChange(_)));
+}

@@ -12,17 +12,33 @@ pub use crate::error::describe::describe as describe_json_error;
 pub use crate::form::FormBody;
 pub use crate::response_future::{Binary, Data, Empty, ResponseKind, Whole};
 
-/// Contract 1 between generated code and this runtime. Code generated outside this crate
+/// Contract 2 between generated code and this runtime. Code generated outside this crate
 /// (`lever_macros::overlay!`) comes wrapped in this macro, the number being
 /// `lever_codegen::RUNTIME_CONTRACT` of the generator that wrote it. A `lever-macros` built
 /// for a runtime without this contract then fails with one error, "cannot find macro
-/// `__lever_client_runtime_contract_1`", instead of one error per generated item. When the
+/// `__lever_client_runtime_contract_2`", instead of one error per generated item. When the
 /// contract changes, both numbers go up, and the old macro stays here as a `compile_error!`
 /// that says which side to update.
+///
+/// Contract 2: `object_serde!` also writes the object's redacting `Debug` (generated objects no
+/// longer derive it), and IDs, enums and builders use `debug_shown!`/`redacted_debug!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lever_client_runtime_contract_2 {
+    ($($generated:tt)*) => { $($generated)* };
+}
+
+/// Contract 1: code from a generator older than this runtime.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __lever_client_runtime_contract_1 {
-    ($($generated:tt)*) => { $($generated)* };
+    ($($generated:tt)*) => {
+        ::std::compile_error!(
+            "this code was generated for an older lever-client (runtime contract 1, this \
+             lever-client has contract 2): update lever-macros and lever-codegen to the \
+             version of lever-client, then rebuild"
+        );
+    };
 }
 
 use crate::client::Client;

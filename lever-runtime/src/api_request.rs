@@ -10,7 +10,9 @@ use crate::types::FilePart;
 
 /// One API call as a request builder describes it (its `to_request()`): what is sent, before
 /// the client adds the base URL, authentication and headers.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the query's parameter names, not their values (a filter may be an email).
+#[derive(Clone)]
 pub struct ApiRequest {
     /// The HTTP method.
     pub method: Method,
@@ -65,6 +67,18 @@ impl RequestBody {
         serde_json::to_vec(value)
             .map(RequestBody::Json)
             .map_err(Error::Serialize)
+    }
+}
+
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("path_template", &self.path_template)
+            .field("query", &crate::redact::ParamNames(&self.query))
+            .field("body", &self.body)
+            .finish()
     }
 }
 

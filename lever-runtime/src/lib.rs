@@ -39,6 +39,7 @@ pub mod webhooks;
 pub mod __private;
 mod codegen_support;
 mod object_serde;
+mod redact;
 
 pub use api_request::{ApiRequest, RequestBody};
 pub use byte_size::ByteSize;

@@ -1,5 +1,5 @@
 //! `Serialize` and `Deserialize` for generated objects, written by a declarative macro instead
-//! of serde's derive.
+//! of serde's derive, and their `Debug`, which redacts personal data (see `redact.rs`).
 //!
 //! The derive writes, per struct, a field enum with three visitors, a sequence visitor and a map
 //! visitor. JSON objects only ever need the map visitor, and a declarative macro expands far
@@ -120,8 +120,8 @@ pub mod object_fields {
     }
 }
 
-/// `impl Serialize` and `impl Deserialize` for a generated object. See the module
-/// documentation for the field kinds.
+/// `impl Serialize`, `impl Deserialize` and a redacting `impl Debug` for a generated object.
+/// See the module documentation for the field kinds.
 ///
 /// ```text
 /// ::lever_client::__private::object_serde!(Posting {
@@ -189,6 +189,9 @@ macro_rules! __lever_object_serde {
                 deserializer.deserialize_map(__LeverObjectVisitor)
             }
         }
+
+        $crate::__lever_redacted_debug!($name { $($field),* } $(keep $unknown)?);
+        $crate::__lever_debug_shown!($name);
     };
 
     (@write required $map:ident, $value:expr, $wire:literal) => {
@@ -247,7 +250,7 @@ mod tests {
     }
 
     /// One field of each kind, a keyword field, and unknown keys kept.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Clone, PartialEq)]
     struct Kept {
         id: String,
         r#type: Option<u32>,
@@ -263,7 +266,7 @@ mod tests {
     } keep unknown_fields);
 
     /// The same without `keep`.
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Clone, PartialEq)]
     struct Skipped {
         id: String,
         owner: Option<Option<String>>,
@@ -273,7 +276,7 @@ mod tests {
         optional_nullable owner = "owner"
     });
 
-    #[derive(Debug, Clone, PartialEq)]
+    #[derive(Clone, PartialEq)]
     struct Empty {}
     crate::__lever_object_serde!(Empty {});
 

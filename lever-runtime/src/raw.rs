@@ -47,8 +47,10 @@ use crate::types::FilePart;
 /// println!("{}", note["data"]["id"]);
 /// # Ok(()) }
 /// ```
+///
+/// `Debug` shows the path as written and the names of path and query parameters, not their
+/// values.
 #[must_use = "a request does nothing until `.send()` is awaited"]
-#[derive(Debug)]
 pub struct RawRequest {
     client: Client,
     method: Method,
@@ -58,6 +60,22 @@ pub struct RawRequest {
     body: Body,
     deadline: Option<Option<std::time::Duration>>,
     error: Option<Error>,
+}
+
+impl std::fmt::Debug for RawRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::ParamNames;
+        f.debug_struct("RawRequest")
+            .field("client", &self.client)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("path_params", &ParamNames(&self.path_params))
+            .field("query", &ParamNames(&self.query))
+            .field("body", &self.body)
+            .field("deadline", &self.deadline)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 impl RawRequest {

@@ -28,7 +28,10 @@ pub struct TriggerEvent<E: EventKind> {
 }
 
 /// What fired a trigger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows a polled item's keys, ID and cursor, never its values (personal data); a
+/// webhook event's `Debug` redacts in the same way.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "source",
     content = "value",
@@ -47,6 +50,20 @@ pub enum TriggerPayload<E> {
         /// The item's cursor value (e.g. its `updatedAt`).
         cursor: Timestamp,
     },
+}
+
+impl<E: std::fmt::Debug> std::fmt::Debug for TriggerPayload<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TriggerPayload::Webhook(event) => f.debug_tuple("Webhook").field(event).finish(),
+            TriggerPayload::Polled { item, id, cursor } => f
+                .debug_struct("Polled")
+                .field("item", &crate::redact::JsonKeys(item))
+                .field("id", id)
+                .field("cursor", cursor)
+                .finish(),
+        }
+    }
 }
 
 impl<E: EventKind> TriggerEvent<E> {

@@ -65,12 +65,23 @@ impl DeliveryParts {
 }
 
 /// An event this version of the spec does not know, kept whole.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows the event name and the body's keys, never its values (personal data).
+#[derive(Clone, PartialEq)]
 pub struct UnknownEvent {
     /// The `event` field.
     pub event: String,
     /// The whole delivery body as JSON.
     pub raw: serde_json::Value,
+}
+
+impl std::fmt::Debug for UnknownEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnknownEvent")
+            .field("event", &self.event)
+            .field("raw", &crate::redact::JsonKeys(&self.raw))
+            .finish()
+    }
 }
 
 impl UnknownEvent {
