@@ -7,8 +7,8 @@
 //! string and every JSON value. A program that needs a value reads the field.
 //!
 //! [`RedactedDebug`] says how one field's value is shown; [`Redacted`] turns it into a `Debug`
-//! value for `debug_struct`; `__lever_redacted_debug!` writes the `Debug` impl of a struct
-//! from its field names. Types whose own `Debug` is already safe (IDs, open enums, generated
+//! value; `__lever_redacted_debug!` writes the `Debug` impl of a struct from its field names,
+//! as one call of [`debug_struct`]. Types whose own `Debug` is already safe (IDs, open enums, generated
 //! objects, the client) show themselves through it, by `__lever_debug_shown!`.
 
 use std::collections::BTreeMap;
@@ -43,20 +43,9 @@ impl fmt::Debug for Redacted<'_> {
 
 /// A struct field's value as `Debug` shows it: [`Redacted`], except that a field named `id`
 /// shows the ID.
-#[doc(hidden)]
-pub struct FieldValue<'a> {
+struct FieldValue<'a> {
     is_id: bool,
     value: &'a dyn RedactedDebug,
-}
-
-impl<'a> FieldValue<'a> {
-    /// The value of the field `ident` (as `stringify!` spells it).
-    pub fn new(ident: &'static str, value: &'a dyn RedactedDebug) -> Self {
-        FieldValue {
-            is_id: ident == "id",
-            value,
-        }
-    }
 }
 
 impl fmt::Debug for FieldValue<'_> {
@@ -67,6 +56,31 @@ impl fmt::Debug for FieldValue<'_> {
             self.value.fmt_redacted(f)
         }
     }
+}
+
+/// The `Debug` of a generated struct, from its field names (as `stringify!` spells them) and
+/// values: one non-generic call per struct, so that the generated code is an array of trait
+/// objects rather than a chain of `.field()` calls.
+#[doc(hidden)]
+pub fn debug_struct(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    fields: &[&str],
+    values: &[&dyn RedactedDebug],
+) -> fmt::Result {
+    let mut out = f.debug_struct(name);
+    for (field, value) in fields.iter().zip(values) {
+        // `type`, not `r#type`.
+        let field = field.strip_prefix("r#").unwrap_or(field);
+        out.field(
+            field,
+            &FieldValue {
+                is_id: field == "id",
+                value: *value,
+            },
+        );
+    }
+    out.finish()
 }
 
 /// Free text: whether it is empty is shown, never what it says.
@@ -135,7 +149,7 @@ impl<T: RedactedDebug> RedactedDebug for Option<T> {
         match self {
             Some(value) => f
                 .debug_tuple("Some")
-                .field(&FieldValue::new("id", value))
+                .field(&FieldValue { is_id: true, value })
                 .finish(),
             None => f.write_str("None"),
         }
@@ -238,25 +252,18 @@ macro_rules! __lever_redacted_debug {
     ($name:ident $(<$state:ident>)? { $($field:ident),* $(,)? } $(keep $unknown:ident)?) => {
         impl$(<$state>)? ::std::fmt::Debug for $name$(<$state>)? {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct(::std::stringify!($name))
-                    $(.field(
-                        $crate::__private::field_name(::std::stringify!($field)),
-                        &$crate::__private::FieldValue::new(::std::stringify!($field), &self.$field),
-                    ))*
-                    $(.field(
-                        ::std::stringify!($unknown),
-                        &$crate::__private::Redacted(&self.$unknown),
-                    ))?
-                    .finish()
+                $crate::__private::debug_struct(
+                    f,
+                    ::std::stringify!($name),
+                    &[$(::std::stringify!($field),)* $(::std::stringify!($unknown))?],
+                    &[
+                        $(&self.$field as &dyn $crate::__private::RedactedDebug,)*
+                        $(&self.$unknown as &dyn $crate::__private::RedactedDebug)?
+                    ],
+                )
             }
         }
     };
-}
-
-/// A field's name as `Debug` prints it: `type`, not `r#type`.
-#[doc(hidden)]
-pub fn field_name(ident: &'static str) -> &'static str {
-    ident.strip_prefix("r#").unwrap_or(ident)
 }
 
 #[cfg(test)]
