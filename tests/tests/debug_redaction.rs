@@ -93,7 +93,7 @@ async fn raw(client: &Client, path: &str) -> Value {
 
 #[tokio::test]
 async fn fetched_objects_debug_without_personal_data() {
-    let (_sim, client) = start().await;
+    let (sim, client) = start().await;
     let mut checked = 0;
 
     let expand = [
@@ -134,6 +134,21 @@ async fn fetched_objects_debug_without_personal_data() {
     let raw_contact = raw(&client, &format!("/contacts/{contact_id}")).await;
     checked += assert_redacted("contact", &contact, &raw_contact);
 
+    // The simulator seeds no notes: one is written, with the kind of text notes hold.
+    let admin = sim.default_user_id().expect("seeded users");
+    client
+        .notes()
+        .create(
+            &first.id,
+            lever_client::models::CreateNote::new(
+                "Spoke with Jane Roe: relocating to Lisbon, +351 912 345 678",
+            ),
+        )
+        .perform_as(admin.as_str())
+        .send()
+        .await
+        .expect("a note");
+
     // Per opportunity: the first opportunity that has any, for each resource.
     macro_rules! per_opportunity {
         ($($resource:ident),*) => {$(
@@ -152,7 +167,7 @@ async fn fetched_objects_debug_without_personal_data() {
             assert!(found, "no seeded {}", stringify!($resource));
         )*};
     }
-    per_opportunity!(applications);
+    per_opportunity!(notes, applications);
 
     let postings = client
         .postings()

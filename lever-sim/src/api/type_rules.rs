@@ -24,6 +24,10 @@ pub(super) fn create_defaults(
             user_defaults(cx, obj);
             Ok(())
         }
+        "Note" => {
+            note_thread(obj, id, actor);
+            Ok(())
+        }
         _ => {
             for key in ["user", "creator"] {
                 cx.set_default(ty, obj, key, actor.clone());
@@ -70,6 +74,33 @@ fn posting_defaults(cx: &Ctx<'_>, obj: &mut Obj, id: &str, actor: Value) -> Resu
         cx.set_default(ty, obj, key, value);
     }
     Ok(())
+}
+
+/// A POST body (`value`, `score`, `notifyFollowers`, `createdAt`) becomes what Lever stores
+/// and answers: a thread titled `Note` with the text as its one comment, plus `noteId`.
+fn note_thread(obj: &mut Obj, id: &str, actor: Value) {
+    let value = obj.remove("value").unwrap_or(Value::Null);
+    let score = obj.remove("score").unwrap_or(Value::Null);
+    obj.remove("notifyFollowers");
+    let created_at = obj.get("createdAt").cloned().unwrap_or(Value::Null);
+    obj.insert("noteId".into(), json!(id));
+    obj.insert("text".into(), json!("Note"));
+    obj.entry("secret").or_insert(json!(false));
+    obj.insert("user".into(), actor.clone());
+    obj.insert(
+        "fields".into(),
+        json!([{
+            "type": "note",
+            "description": "",
+            "text": "Comment",
+            "value": value,
+            "createdAt": created_at,
+            "user": actor,
+            "score": score,
+        }]),
+    );
+    obj.entry("completedAt").or_insert(Value::Null);
+    obj.entry("deletedAt").or_insert(Value::Null);
 }
 
 fn user_defaults(cx: &Ctx<'_>, obj: &mut Obj) {

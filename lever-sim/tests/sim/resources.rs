@@ -213,3 +213,43 @@ async fn seed_data_is_deterministic_and_complete() -> TestResult {
     c.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_posted_note_is_a_thread_with_the_text_as_its_comment() -> TestResult {
+    let api = Api::start(config()).await?;
+    let (_, list) = api.get("/opportunities?limit=1").await?;
+    let opp = list["data"][0]["id"].as_str().ok_or("no id")?.to_owned();
+    let author = api.sim.default_user_id().ok_or("no users")?;
+    let (status, created) = api
+        .send(
+            api.req(reqwest::Method::POST, &format!("/opportunities/{opp}/notes"))
+                .query(&[("perform_as", author.as_str())])
+                .json(&json!({ "value": "Strong systems background", "score": 3, "notifyFollowers": true })),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::CREATED);
+    let note = &created["data"];
+    let id = note["id"].as_str().ok_or("no id")?;
+    // Real responses carry the whole note and `noteId` (the docs show only `noteId`).
+    assert_eq!(note["noteId"], json!(id));
+    assert_eq!(note["text"], json!("Note"));
+    assert_eq!(note["secret"], json!(false));
+    assert_eq!(note["user"], json!(author));
+    let comment = &note["fields"][0];
+    assert_eq!(comment["type"], json!("note"));
+    assert_eq!(comment["text"], json!("Comment"));
+    assert_eq!(comment["value"], json!("Strong systems background"));
+    assert_eq!(comment["score"], json!(3));
+    assert_eq!(comment["user"], json!(author));
+    assert!(comment["createdAt"].is_i64());
+    assert!(note.get("value").is_none() && note.get("notifyFollowers").is_none());
+
+    let (_, listed) = api.get(&format!("/opportunities/{opp}/notes")).await?;
+    let found = listed["data"].as_array().ok_or("no data")?;
+    assert!(found
+        .iter()
+        .any(|n| n["id"] == json!(id)
+            && n["fields"][0]["value"] == json!("Strong systems background")));
+    api.sim.shutdown().await;
+    Ok(())
+}
