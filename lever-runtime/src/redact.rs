@@ -8,8 +8,8 @@
 //!
 //! [`RedactedDebug`] says how one field's value is shown; [`Redacted`] turns it into a `Debug`
 //! value; `__lever_redacted_debug!` writes the `Debug` impl of a struct from its field names,
-//! as one call of [`debug_struct`]. Types whose own `Debug` is already safe (IDs, open enums, generated
-//! objects, the client) show themselves through it, by `__lever_debug_shown!`.
+//! as one call of [`debug_struct`]. Types whose own `Debug` is already safe (IDs, open enums,
+//! generated objects, the client) show themselves through it, by `__lever_debug_shown!`.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -95,6 +95,12 @@ pub(super) fn create(cx: &mut Ctx<'_>, store: &mut Store) -> Result<Reply, ApiEr
     if ty == cx.shared.webhook_type {
         return webhook_config::create(cx, store);
     }
+    if ty == "Note" {
+        if let Some(thread) = cx.q.first("note_id").map(str::to_owned) {
+            let note = type_rules::add_note_comment(cx, store, &thread)?;
+            return Ok(cx.reply_for(store, StatusCode::CREATED, &ty, &note));
+        }
+    }
     let obj = generic_create(cx, store, &ty)?;
     Ok(cx.reply_for(store, StatusCode::CREATED, &ty, &obj))
 }

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use super::fields::str_field;
 use super::Ctx;
 use crate::error::ApiError;
-use crate::store::Obj;
+use crate::query;
+use crate::store::{Obj, Store};
 
 /// Fills the fields Lever sets on a new object of type `ty` (with ID `id`) that the body left
 /// out; refuses what Lever refuses to create.
@@ -79,28 +80,67 @@ fn posting_defaults(cx: &Ctx<'_>, obj: &mut Obj, id: &str, actor: Value) -> Resu
 /// A POST body (`value`, `score`, `notifyFollowers`, `createdAt`) becomes what Lever stores
 /// and answers: a thread titled `Note` with the text as its one comment, plus `noteId`.
 fn note_thread(obj: &mut Obj, id: &str, actor: Value) {
-    let value = obj.remove("value").unwrap_or(Value::Null);
-    let score = obj.remove("score").unwrap_or(Value::Null);
-    obj.remove("notifyFollowers");
     let created_at = obj.get("createdAt").cloned().unwrap_or(Value::Null);
+    let comment = note_comment(obj, created_at, actor.clone());
+    obj.remove("value");
+    obj.remove("score");
+    obj.remove("notifyFollowers");
     obj.insert("noteId".into(), json!(id));
     obj.insert("text".into(), json!("Note"));
     obj.entry("secret").or_insert(json!(false));
-    obj.insert("user".into(), actor.clone());
-    obj.insert(
-        "fields".into(),
-        json!([{
-            "type": "note",
-            "description": "",
-            "text": "Comment",
-            "value": value,
-            "createdAt": created_at,
-            "user": actor,
-            "score": score,
-        }]),
-    );
+    obj.insert("user".into(), actor);
+    obj.insert("fields".into(), json!([comment]));
     obj.entry("completedAt").or_insert(Value::Null);
     obj.entry("deletedAt").or_insert(Value::Null);
+}
+
+/// One comment of a note thread, from a POST body.
+fn note_comment(body: &Obj, created_at: Value, actor: Value) -> Value {
+    json!({
+        "type": "note",
+        "description": "",
+        "text": "Comment",
+        "value": body.get("value").cloned().unwrap_or(Value::Null),
+        "createdAt": created_at,
+        "user": actor,
+        "score": body.get("score").cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// POST notes with `note_id`: the body becomes a new comment at the end of that thread, which
+/// must exist under the same opportunity (404 otherwise); answers the whole thread.
+pub(super) fn add_note_comment(
+    cx: &Ctx<'_>,
+    store: &mut Store,
+    thread: &str,
+) -> Result<Obj, ApiError> {
+    let same_parent = |note: &Obj| {
+        cx.route.parent_params.iter().all(|(param, key)| {
+            cx.params
+                .get(param)
+                .is_none_or(|parent| note.get(key) == Some(&json!(parent)))
+        })
+    };
+    let mut note = store
+        .get("Note", thread)
+        .filter(|note| same_parent(note))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("Note {thread} not found")))?;
+    let created_at = match cx.body.get("createdAt").and_then(query::as_ms) {
+        Some(ts) if ts <= cx.now => ts,
+        _ => cx.now,
+    };
+    let actor = cx.perform_as.clone().map_or(Value::Null, Value::String);
+    let comment = note_comment(&cx.body, json!(created_at), actor);
+    match note.get_mut("fields") {
+        Some(Value::Array(comments)) => comments.push(comment),
+        _ => {
+            note.insert("fields".into(), json!([comment]));
+        }
+    }
+    note.insert("noteId".into(), json!(thread));
+    store.put("Note", note.clone());
+    Ok(note)
 }
 
 fn user_defaults(cx: &Ctx<'_>, obj: &mut Obj) {

@@ -215,7 +215,7 @@ async fn seed_data_is_deterministic_and_complete() -> TestResult {
 }
 
 #[tokio::test]
-async fn a_posted_note_is_a_thread_with_the_text_as_its_comment() -> TestResult {
+async fn a_posted_note_is_a_thread_and_note_id_adds_a_comment_to_it() -> TestResult {
     let api = Api::start(config()).await?;
     let (_, list) = api.get("/opportunities?limit=1").await?;
     let opp = list["data"][0]["id"].as_str().ok_or("no id")?.to_owned();
@@ -250,6 +250,34 @@ async fn a_posted_note_is_a_thread_with_the_text_as_its_comment() -> TestResult 
         .iter()
         .any(|n| n["id"] == json!(id)
             && n["fields"][0]["value"] == json!("Strong systems background")));
+
+    // `note_id` adds a comment to that thread instead of starting one.
+    let comment = |opportunity: &str, thread: &str| {
+        api.req(
+            reqwest::Method::POST,
+            &format!("/opportunities/{opportunity}/notes"),
+        )
+        .query(&[("perform_as", author.as_str()), ("note_id", thread)])
+        .json(&json!({ "value": "Second interview booked" }))
+    };
+    let (status, replied) = api.send(comment(&opp, id)).await?;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(replied["data"]["id"], json!(id));
+    let comments = replied["data"]["fields"].as_array().ok_or("no fields")?;
+    assert_eq!(comments.len(), 2);
+    assert_eq!(comments[1]["value"], json!("Second interview booked"));
+    assert_eq!(comments[1]["score"], json!(null));
+    let (_, got) = api.get(&format!("/opportunities/{opp}/notes/{id}")).await?;
+    assert_eq!(got["data"]["fields"], replied["data"]["fields"]);
+    let (_, after) = api.get(&format!("/opportunities/{opp}/notes")).await?;
+    assert_eq!(after["data"].as_array().map(Vec::len), Some(found.len()));
+    // A thread of another opportunity, or none at all, is not found.
+    let (_, others) = api.get("/opportunities?limit=2").await?;
+    let other = others["data"][1]["id"].as_str().ok_or("no id")?.to_owned();
+    let (status, _) = api.send(comment(&other, id)).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api.send(comment(&opp, "no-such-note")).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     api.sim.shutdown().await;
     Ok(())
 }
