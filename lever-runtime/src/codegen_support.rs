@@ -9,7 +9,7 @@ pub use serde_json;
 
 pub use crate::__lever_object_serde as object_serde;
 pub use crate::object_serde::{object_fields, Key};
-pub use crate::redact::{debug_struct, Redacted, RedactedDebug};
+pub use crate::redact::{debug_struct, RedactedDebug};
 pub use crate::{__lever_debug_shown as debug_shown, __lever_redacted_debug as redacted_debug};
 
 /// Type state of a request builder whose action requires `perform_as` and has none yet:

@@ -190,7 +190,7 @@ macro_rules! __lever_object_serde {
             }
         }
 
-        $crate::__lever_redacted_debug!($name { $($field),* } $(keep $unknown)?);
+        $crate::__lever_redacted_debug!($name { $($field,)* $($unknown)? });
         $crate::__lever_debug_shown!($name);
     };
 

@@ -243,23 +243,20 @@ crate::__lever_debug_shown!(bool, i64, u32, f64, Timestamp, ByteSize, FilePart, 
 /// optional type parameter (a builder's type state) is carried over.
 ///
 /// ```text
-/// ::lever_client::__private::redacted_debug!(Posting { id, text } keep unknown_fields);
+/// ::lever_client::__private::redacted_debug!(Posting { id, text, unknown_fields });
 /// ::lever_client::__private::redacted_debug!(PostingsCreateRequest<S> { client, body });
 /// ```
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __lever_redacted_debug {
-    ($name:ident $(<$state:ident>)? { $($field:ident),* $(,)? } $(keep $unknown:ident)?) => {
+    ($name:ident $(<$state:ident>)? { $($field:ident),* $(,)? }) => {
         impl$(<$state>)? ::std::fmt::Debug for $name$(<$state>)? {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 $crate::__private::debug_struct(
                     f,
                     ::std::stringify!($name),
-                    &[$(::std::stringify!($field),)* $(::std::stringify!($unknown))?],
-                    &[
-                        $(&self.$field as &dyn $crate::__private::RedactedDebug,)*
-                        $(&self.$unknown as &dyn $crate::__private::RedactedDebug)?
-                    ],
+                    &[$(::std::stringify!($field)),*],
+                    &[$(&self.$field as &dyn $crate::__private::RedactedDebug),*],
                 )
             }
         }
@@ -285,8 +282,17 @@ mod tests {
     }
 
     crate::__lever_redacted_debug!(Person {
-        id, name, nickname, emails, archived_at, score, custom, extra, r#type
-    } keep unknown_fields);
+        id,
+        name,
+        nickname,
+        emails,
+        archived_at,
+        score,
+        custom,
+        extra,
+        r#type,
+        unknown_fields
+    });
 
     fn person() -> Person {
         let mut unknown_fields = serde_json::Map::new();
